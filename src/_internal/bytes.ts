@@ -1,0 +1,158 @@
+// Byte helpers shared by the core. No Buffer, no Node built-ins: this file runs on edge runtimes.
+
+const encoder = new TextEncoder()
+// fatal: a sealed plaintext that is not valid UTF-8 is refused, never patched with U+FFFD.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text)
+}
+
+/** Decodes UTF-8; throws on invalid sequences (callers map that to their own error). */
+export function fromUtf8(bytes: Uint8Array): string {
+  return decoder.decode(bytes)
+}
+
+/** UTF-8 length of a string without allocating (lone surrogates count as U+FFFD, 3 bytes). */
+export function utf8Length(text: string): number {
+  let n = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) n += 1
+    else if (c < 0x800) n += 2
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4
+        i++
+      } else n += 3
+    } else n += 3
+  }
+  return n
+}
+
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  let length = 0
+  for (const p of parts) length += p.length
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const p of parts) {
+    out.set(p, offset)
+    offset += p.length
+  }
+  return out
+}
+
+/**
+ * Encodes each part as a 2-byte big-endian length followed by its bytes, so that no two lists of
+ * parts share an encoding ("ab"+"c" differs from "a"+"bc"): used for AAD and HKDF info.
+ */
+export function lengthPrefixed(...parts: string[]): Uint8Array {
+  const encoded = parts.map(utf8)
+  const out = new Uint8Array(encoded.reduce((n, p) => n + 2 + p.length, 0))
+  let offset = 0
+  for (const p of encoded) {
+    if (p.length > 0xffff) throw new RangeError('length-prefixed part too long')
+    out[offset] = p.length >>> 8
+    out[offset + 1] = p.length & 0xff
+    out.set(p, offset + 2)
+    offset += 2 + p.length
+  }
+  return out
+}
+
+/** Compares two byte arrays in time that depends only on their lengths. */
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
+  return diff === 0
+}
+
+// --- Base64url (RFC 4648 §5), canonical only ---
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+const LOOKUP = new Int16Array(128).fill(-1)
+for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i
+
+export function toBase64url(bytes: Uint8Array): string {
+  let out = ''
+  let i = 0
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
+    out +=
+      ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]! + ALPHABET[(n >>> 6) & 63]! + ALPHABET[n & 63]!
+  }
+  const rest = bytes.length - i
+  if (rest === 1) {
+    const n = bytes[i]! << 16
+    out += ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]!
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8)
+    out += ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]! + ALPHABET[(n >>> 6) & 63]!
+  }
+  return out
+}
+
+/**
+ * Decodes unpadded base64url, or returns undefined. Refuses padding, other alphabets, whitespace,
+ * an impossible length (4k+1) and non-zero trailing bits, so every byte string has exactly one
+ * accepted encoding (RFC 4648 §3.5: canonical encoding).
+ */
+export function fromBase64url(text: string): Uint8Array | undefined {
+  const rest = text.length & 3
+  if (rest === 1) return undefined
+  const out = new Uint8Array(((text.length >>> 2) * 3) + (rest === 0 ? 0 : rest - 1))
+  let o = 0
+  let i = 0
+  const sextet = (index: number): number => {
+    const c = text.charCodeAt(index)
+    return c < 128 ? LOOKUP[c]! : -1
+  }
+  for (; i + 3 < text.length; i += 4) {
+    const a = sextet(i)
+    const b = sextet(i + 1)
+    const c = sextet(i + 2)
+    const d = sextet(i + 3)
+    if ((a | b | c | d) < 0) return undefined
+    const n = (a << 18) | (b << 12) | (c << 6) | d
+    out[o++] = n >>> 16
+    out[o++] = (n >>> 8) & 0xff
+    out[o++] = n & 0xff
+  }
+  if (rest === 2) {
+    const a = sextet(i)
+    const b = sextet(i + 1)
+    if ((a | b) < 0 || (b & 0x0f) !== 0) return undefined
+    out[o++] = (a << 2) | (b >>> 4)
+  } else if (rest === 3) {
+    const a = sextet(i)
+    const b = sextet(i + 1)
+    const c = sextet(i + 2)
+    if ((a | b | c) < 0 || (c & 0x03) !== 0) return undefined
+    const n = (a << 18) | (b << 12) | (c << 6)
+    out[o++] = n >>> 16
+    out[o++] = (n >>> 8) & 0xff
+  }
+  return out
+}
+
+// --- Randomness ---
+
+// Nonces and ids come from the Web Crypto CSPRNG (present in Node 20, browsers and edge runtimes).
+// getRandomValues costs a call into the runtime each time, so bytes are drawn from a pooled
+// buffer refilled 4 KiB at a time; every byte is still handed out once only.
+const POOL_SIZE = 4096
+let pool = new Uint8Array(0)
+let poolOffset = 0
+
+export function randomBytes(length: number): Uint8Array {
+  if (length > POOL_SIZE) return crypto.getRandomValues(new Uint8Array(length))
+  if (poolOffset + length > pool.length) {
+    pool = crypto.getRandomValues(new Uint8Array(POOL_SIZE))
+    poolOffset = 0
+  }
+  const out = pool.slice(poolOffset, poolOffset + length)
+  poolOffset += length
+  return out
+}

@@ -1,0 +1,69 @@
+/**
+ * The one error class cachet throws, with a stable `code` for every failure.
+ *
+ * Messages never contain keys, tokens, cookie values or session data: they name the option or the
+ * rule that failed. Assert on `code`, never on `message`.
+ *
+ * @module
+ */
+
+/** Every code a {@link SessionError} can carry. */
+export type SessionErrorCode =
+  /** A sealed value is malformed, truncated, tampered with, or sealed for another purpose. */
+  | 'ERR_SEAL_INVALID'
+  /** A sealed value authenticated but its embedded expiry has passed. */
+  | 'ERR_SEAL_EXPIRED'
+  /** A sealed value names a key id that the key ring does not hold. */
+  | 'ERR_KEY_UNKNOWN'
+  /** A secret is too short, empty, ill-typed or of too little variety. */
+  | 'ERR_KEY_WEAK'
+  /** The key ring configuration is wrong: duplicate secrets, unknown `current`, bad key id. */
+  | 'ERR_KEY_RING_INVALID'
+  /** Data handed to `seal` cannot round-trip through JSON exactly (BigInt, Map, NaN, cycle, Date…). */
+  | 'ERR_DATA_UNSERIALIZABLE'
+  /** A cookie option breaks a rule of RFC 6265bis (prefixes, grammar, Max-Age cap, SameSite=None). */
+  | 'ERR_COOKIE_OPTIONS'
+  /** The serialized session cookie exceeds the size limit (after chunking, if enabled). */
+  | 'ERR_COOKIE_TOO_LARGE'
+  /** A session option is invalid (lifetimes, hooks, schema). */
+  | 'ERR_SESSION_OPTIONS'
+  /** A session was used after `destroy()`, or in a way its state forbids. */
+  | 'ERR_SESSION_STATE'
+  /** The data given to `save()` failed the configured schema. */
+  | 'ERR_SESSION_DATA'
+  /** A cookie write was attempted where the framework forbids it (e.g. a React Server Component). */
+  | 'ERR_READ_ONLY'
+  /** The revocation store did not confirm a write (Redis down, slow, or answering garbage). */
+  | 'ERR_DENYLIST_UNAVAILABLE'
+  /** A denylist option or argument is invalid. */
+  | 'ERR_DENYLIST_OPTIONS'
+
+/**
+ * Thrown by cachet for developer misuse and by the low-level `unseal` for bad input. The session
+ * layer never lets a `SessionError` from client input escape: it turns it into an anonymous
+ * session with a reason.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   createKeyRing('short')
+ * } catch (error) {
+ *   if (error instanceof SessionError && error.code === 'ERR_KEY_WEAK') console.error(error.message)
+ * }
+ * ```
+ */
+export class SessionError extends Error {
+  /** A stable, machine-readable code. */
+  readonly code: SessionErrorCode
+
+  constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'SessionError'
+    this.code = code
+  }
+}
+
+/** True when `error` is a {@link SessionError}, optionally with the given code. */
+export function isSessionError(error: unknown, code?: SessionErrorCode): error is SessionError {
+  return error instanceof SessionError && (code === undefined || error.code === code)
+}

@@ -1,0 +1,179 @@
+/**
+ * Key rings: which secret seals, which secrets still open, and per-purpose subkeys.
+ *
+ * A key ring holds one or more named secrets. Exactly one, `current`, seals; the others only open
+ * existing seals (staged rollout: deploy a new key as verify-only, promote it in a later deploy,
+ * remove the old one after the longest session lifetime). Every secret is checked at construction.
+ *
+ * @module
+ */
+
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { SessionError } from './errors.js'
+import { fromBase64url, lengthPrefixed, toBase64url, utf8 } from './_internal/bytes.js'
+
+/** A secret: a string (base64, base64url or hex of 32+ bytes, or 32+ characters) or 32+ bytes. */
+export type Secret = string | Uint8Array
+
+/** Options of {@link createKeyRing} with several keys. */
+export interface KeyRingOptions {
+  /** The id of the key that seals. It must be a key of `keys`. */
+  current: string
+  /** Key id → secret. Ids are 1–16 characters of `[A-Za-z0-9_-]`; they appear in every seal. */
+  keys: Readonly<Record<string, Secret>>
+}
+
+/** An immutable, validated set of keys. Create with {@link createKeyRing}. */
+export interface KeyRing {
+  /** The id of the key that seals. */
+  readonly current: string
+  /** All key ids, current first. */
+  readonly ids: readonly string[]
+  /** True when `kid` names a key of this ring. */
+  has(kid: string): boolean
+  /**
+   * The 32-byte subkey of key `kid` for one use (`'seal'`, `'csrf'`, …), derived once with
+   * HKDF-SHA256 and cached. Throws `ERR_KEY_UNKNOWN` for an unknown id.
+   */
+  subkey(kid: string, use: string): Uint8Array
+}
+
+/** Minimum bytes of key material (256 bits). */
+export const MIN_SECRET_BYTES = 32
+/** The key id given to a key ring made from a single secret. */
+export const DEFAULT_KEY_ID = 'k0'
+
+const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/
+const HEX = /^[0-9a-fA-F]+$/
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
+const BASE64URL = /^[A-Za-z0-9_-]+$/
+// HKDF salt: a fixed, public domain separator (RFC 5869 §3.1 allows a non-secret salt).
+const HKDF_SALT = utf8('cachet/hkdf/v1')
+
+/** Bytes of key material a secret string carries, by its encoding. */
+function secretStrength(secret: string): number {
+  if (HEX.test(secret) && secret.length % 2 === 0) return secret.length / 2
+  if (BASE64.test(secret) || BASE64URL.test(secret)) {
+    const bytes = fromBase64url(secret.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'))
+    if (bytes && bytes.length >= MIN_SECRET_BYTES) return bytes.length
+  }
+  // A raw passphrase: count characters, but refuse the obviously repetitive ("aaaa…", "abab…").
+  const chars = Array.from(secret)
+  return new Set(chars).size >= 10 ? chars.length : 0
+}
+
+function checkSecret(kid: string, secret: unknown): Uint8Array {
+  if (secret instanceof Uint8Array) {
+    if (secret.length < MIN_SECRET_BYTES) {
+      throw new SessionError('ERR_KEY_WEAK', `key "${kid}": a secret must carry at least 32 bytes`)
+    }
+    return secret.slice()
+  }
+  if (typeof secret !== 'string') {
+    throw new SessionError('ERR_KEY_WEAK', `key "${kid}": a secret must be a string or a Uint8Array`)
+  }
+  if (secret.trim() !== secret) {
+    throw new SessionError('ERR_KEY_WEAK', `key "${kid}": the secret has leading or trailing spaces`)
+  }
+  if (secretStrength(secret) < MIN_SECRET_BYTES) {
+    throw new SessionError(
+      'ERR_KEY_WEAK',
+      `key "${kid}": a secret must be base64/base64url/hex of 32+ bytes or 32+ varied characters (try \`npx cachet secret\`)`,
+    )
+  }
+  // The key material is the secret's UTF-8 bytes, whatever its encoding: no guessing between
+  // "hex" and "passphrase that looks like hex" can change which key a string means.
+  return utf8(secret)
+}
+
+/**
+ * Creates a key ring from one secret or from named keys with an explicit current key.
+ *
+ * @param input A secret (its key id is `'k0'`) or `{ current, keys }`.
+ * @returns An immutable {@link KeyRing}.
+ * @throws `ERR_KEY_WEAK` for a short, empty, ill-typed or repetitive secret;
+ *   `ERR_KEY_RING_INVALID` for an unknown `current`, a bad key id, no keys or a secret used twice.
+ * @example
+ * ```ts
+ * const keys = createKeyRing({
+ *   current: 'k2',
+ *   keys: { k2: process.env.SESSION_KEY_2!, k1: process.env.SESSION_KEY_1! },
+ * })
+ * ```
+ */
+export function createKeyRing(input: Secret | KeyRingOptions | KeyRing): KeyRing {
+  if (isKeyRing(input)) return input
+  if (typeof input === 'string' || input instanceof Uint8Array) {
+    return buildRing(DEFAULT_KEY_ID, [[DEFAULT_KEY_ID, input]])
+  }
+  if (typeof input !== 'object' || input === null) {
+    throw new SessionError('ERR_KEY_RING_INVALID', 'keys must be a secret or { current, keys }')
+  }
+  const { current, keys } = input as Partial<KeyRingOptions>
+  if (typeof keys !== 'object' || keys === null) {
+    throw new SessionError('ERR_KEY_RING_INVALID', 'keys.keys must be an object of key id → secret')
+  }
+  if (typeof current !== 'string' || !Object.hasOwn(keys, current)) {
+    throw new SessionError('ERR_KEY_RING_INVALID', 'keys.current must name one of keys.keys')
+  }
+  return buildRing(current, Object.entries(keys))
+}
+
+const RINGS = new WeakSet<object>()
+
+function isKeyRing(value: unknown): value is KeyRing {
+  return typeof value === 'object' && value !== null && RINGS.has(value)
+}
+
+function buildRing(current: string, entries: [string, unknown][]): KeyRing {
+  if (entries.length === 0) throw new SessionError('ERR_KEY_RING_INVALID', 'a key ring needs a key')
+  const material = new Map<string, Uint8Array>()
+  const seen = new Set<string>()
+  for (const [kid, secret] of entries) {
+    if (!KEY_ID.test(kid)) {
+      throw new SessionError('ERR_KEY_RING_INVALID', 'a key id must be 1-16 characters of [A-Za-z0-9_-]')
+    }
+    const bytes = checkSecret(kid, secret)
+    const fingerprint = toBase64url(sha256(bytes))
+    if (seen.has(fingerprint)) {
+      throw new SessionError('ERR_KEY_RING_INVALID', `key "${kid}": the same secret is used twice`)
+    }
+    seen.add(fingerprint)
+    material.set(kid, bytes)
+  }
+  const cache = new Map<string, Uint8Array>()
+  const ids = [current, ...[...material.keys()].filter((kid) => kid !== current)]
+  const ring: KeyRing = Object.freeze({
+    current,
+    ids: Object.freeze(ids),
+    has: (kid: string) => material.has(kid),
+    subkey(kid: string, use: string) {
+      const cacheKey = `${kid}\u0000${use}`
+      let key = cache.get(cacheKey)
+      if (!key) {
+        const ikm = material.get(kid)
+        if (!ikm) throw new SessionError('ERR_KEY_UNKNOWN', 'unknown key id')
+        // HKDF-SHA256 (RFC 5869) with length-prefixed info so that no two (kid, use) pairs
+        // share an info string.
+        key = hkdf(sha256, ikm, HKDF_SALT, lengthPrefixed('cachet', kid, use), 32)
+        cache.set(cacheKey, key)
+      }
+      return key
+    },
+  })
+  RINGS.add(ring)
+  return ring
+}
+
+/**
+ * Generates a fresh 256-bit secret, base64url-encoded (43 characters).
+ *
+ * @example
+ * ```ts
+ * const secret = generateSecret() // store it in SESSION_SECRET
+ * ```
+ */
+export function generateSecret(): string {
+  return toBase64url(crypto.getRandomValues(new Uint8Array(32)))
+}
