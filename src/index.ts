@@ -1,0 +1,32 @@
+/**
+ * cachet: stateless, encrypted cookie sessions (XAES-256-GCM) with key rotation and optional
+ * revocation.
+ *
+ * @module
+ */
+
+export { createSessions } from './session.js'
+export type {
+  ActiveSession,
+  AnonymousSession,
+  DecodeResult,
+  RejectReason,
+  Session,
+  SessionBase,
+  SessionEnvelope,
+  SessionInput,
+  SessionOptions,
+  Sessions,
+  SessionState,
+  SessionStrategy,
+  StandardSchemaV1,
+  StrategyContext,
+} from './session.js'
+export { seal, unseal, SEAL_VERSION, DEFAULT_MAX_SEAL_LENGTH } from './seal.js'
+export type { SealContext, SealOptions, UnsealOptions } from './seal.js'
+export { createKeyRing, generateSecret, DEFAULT_KEY_ID, MIN_SECRET_BYTES } from './keys.js'
+export type { KeyRing, KeyRingOptions, Secret } from './keys.js'
+export { createSessionCookie, MAX_COOKIE_BYTES, MAX_COOKIE_AGE_SECONDS } from './cookie.js'
+export type { CookieCandidates, CookieOptions, CookieWrite, SessionCookie, SetCookieAttributes } from './cookie.js'
+export { SessionError, isSessionError } from './errors.js'
+export type { SessionErrorCode } from './errors.js'
