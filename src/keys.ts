@@ -11,7 +11,7 @@
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { SessionError } from './errors.js'
-import { fromBase64url, lengthPrefixed, toBase64url, utf8 } from './_internal/bytes.js'
+import { lengthPrefixed, toBase64url, utf8 } from './_internal/bytes.js'
 
 /** A secret: a string (base64, base64url or hex of 32+ bytes, or 32+ characters) or 32+ bytes. */
 export type Secret = string | Uint8Array
@@ -51,16 +51,17 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/
 // HKDF salt: a fixed, public domain separator (RFC 5869 §3.1 allows a non-secret salt).
 const HKDF_SALT = utf8('cachet/hkdf/v1')
 
-/** Bytes of key material a secret string carries, by its encoding. */
+/**
+ * Bytes of key material a secret string carries, judged by its shape: hex and base64-looking
+ * strings count their decoded bytes (32 hex characters are only 128 bits), anything else counts
+ * characters. Strings of fewer than 10 distinct characters ("aaaa…", "abab…") carry nothing.
+ */
 function secretStrength(secret: string): number {
-  if (HEX.test(secret) && secret.length % 2 === 0) return secret.length / 2
-  if (BASE64.test(secret) || BASE64URL.test(secret)) {
-    const bytes = fromBase64url(secret.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'))
-    if (bytes && bytes.length >= MIN_SECRET_BYTES) return bytes.length
-  }
-  // A raw passphrase: count characters, but refuse the obviously repetitive ("aaaa…", "abab…").
   const chars = Array.from(secret)
-  return new Set(chars).size >= 10 ? chars.length : 0
+  if (new Set(chars).size < 10) return 0
+  if (HEX.test(secret)) return Math.floor(secret.length / 2)
+  if (BASE64.test(secret) || BASE64URL.test(secret)) return Math.floor((secret.replace(/=+$/, '').length * 3) / 4)
+  return chars.length
 }
 
 function checkSecret(kid: string, secret: unknown): Uint8Array {

@@ -121,6 +121,15 @@ function aadFor(kid: string, purpose: string): Uint8Array {
  * ```
  */
 export function seal(data: unknown, options: SealOptions): string {
+  return sealWithNonce(data, options, randomBytes(XAES_NONCE_BYTES))
+}
+
+/**
+ * {@link seal} with a caller-chosen nonce. Internal: for known-answer vectors only. A repeated
+ * nonce under one key breaks GCM's confidentiality and authenticity.
+ * @internal
+ */
+export function sealWithNonce(data: unknown, options: SealOptions, nonce: Uint8Array): string {
   const backend = checkContext(options)
   const nowMs = (options.now ?? Date.now)()
   let expiresAtMs: number
@@ -136,7 +145,7 @@ export function seal(data: unknown, options: SealOptions): string {
   }
   const json = stringifyJson(data)
   const kid = options.keys.current
-  const nonce = randomBytes(XAES_NONCE_BYTES)
+  if (nonce.length !== XAES_NONCE_BYTES) throw new RangeError('nonce must be 24 bytes')
   const plaintext = utf8(`{"e":${expiresAtMs},"d":${json}}`)
   const sealed = xaesKey(options.keys, kid, backend).encrypt(nonce, plaintext, aadFor(kid, options.purpose))
   return `${SEAL_VERSION}.${kid}.${toBase64url(concat(nonce, sealed))}`
