@@ -1,0 +1,174 @@
+import fc from 'fast-check'
+import { describe, expect, test } from 'vitest'
+import { createSessionCookie, MAX_COOKIE_BYTES, type CookieOptions } from '../src/cookie.js'
+import { isSessionError, type SessionErrorCode } from '../src/errors.js'
+
+function code(fn: () => unknown): SessionErrorCode | 'no error' | 'not a SessionError' {
+  try {
+    fn()
+    return 'no error'
+  } catch (error) {
+    return isSessionError(error) ? error.code : 'not a SessionError'
+  }
+}
+const bytes = (s: string) => new TextEncoder().encode(s).length
+
+describe('configuration is validated at construction', () => {
+  test('secure defaults', () => {
+    const c = createSessionCookie()
+    expect(c.name).toBe('__Host-session')
+    expect(c.attributes).toEqual({ path: '/', secure: true, httpOnly: true, sameSite: 'lax' })
+    const [write] = c.write('v', 60, [])
+    expect(write!.header).toBe('__Host-session=v; Max-Age=60; Path=/; HttpOnly; Secure; SameSite=Lax')
+  })
+
+  test.each<[string, CookieOptions]>([
+    ['__Host- without Secure', { secure: false }],
+    ['__Host- with a Domain', { domain: 'example.com' }],
+    ['__Host- with another Path', { path: '/app' }],
+    ['__host- (lower case) without Secure', { name: '__host-s', secure: false }],
+    ['__Secure- without Secure', { name: '__Secure-s', secure: false }],
+    ['__SECURE- without Secure', { name: '__SECURE-s', secure: false }],
+    ['SameSite=None without Secure', { name: 's', secure: false, sameSite: 'none' }],
+    ['Partitioned without Secure', { name: 's', secure: false, partitioned: true }],
+    ['a name with ;', { name: 'a;b' }],
+    ['a name with a space', { name: 'a b' }],
+    ['a name with =', { name: 'a=b' }],
+    ['a name with CR/LF', { name: 'a\r\nb' }],
+    ['an empty name', { name: '' }],
+    ['a name ending in a chunk suffix', { name: 'session.1' }],
+    ['a path with ;', { name: 's', path: '/a;b' }],
+    ['a path with CR/LF', { name: 's', path: '/a\r\nSet-Cookie: x=y' }],
+    ['a path with a space', { name: 's', path: '/a b' }],
+    ['a relative path', { name: 's', path: 'app' }],
+    ['a domain with ;', { name: 's', domain: 'a.com;x' }],
+    ['a domain with a space', { name: 's', domain: 'a .com' }],
+    ['a domain with a port', { name: 's', domain: 'a.com:80' }],
+    ['an unknown SameSite', { sameSite: 'lax ' as never }],
+    ['a string for secure', { secure: 'yes' as never }],
+    ['zero chunks', { maxChunks: 0 }],
+    ['51 chunks', { maxChunks: 51 }],
+    ['fractional chunks', { maxChunks: 1.5 }],
+  ])('%s → ERR_COOKIE_OPTIONS', (_name, options) => {
+    expect(code(() => createSessionCookie(options))).toBe('ERR_COOKIE_OPTIONS')
+  })
+
+  test.each<[string, CookieOptions]>([
+    ['a plain name over http', { name: 'sid', secure: false }],
+    ['__Secure- with a domain and path', { name: '__Secure-sid', domain: '.example.com', path: '/app' }],
+    ['SameSite=None with Secure', { sameSite: 'none' }],
+    ['Partitioned with Secure', { partitioned: true, sameSite: 'none' }],
+  ])('accepts %s', (_name, options) => {
+    expect(code(() => createSessionCookie(options))).toBe('no error')
+  })
+
+  test('Partitioned and Domain are serialized', () => {
+    const c = createSessionCookie({ name: '__Secure-s', domain: 'example.com', partitioned: true })
+    expect(c.write('v', 10, [])[0]!.header).toBe(
+      '__Secure-s=v; Max-Age=10; Domain=example.com; Path=/; HttpOnly; Secure; Partitioned; SameSite=Lax',
+    )
+  })
+})
+
+describe('writing', () => {
+  const c = createSessionCookie()
+
+  test('Max-Age is capped at 400 days and never negative', () => {
+    expect(c.write('v', 1e12, [])[0]!.options.maxAge).toBe(400 * 24 * 3600)
+    expect(c.write('v', -5, [])[0]!.options.maxAge).toBe(0)
+  })
+
+  test('the largest single cookie is exactly 4096 bytes of Set-Cookie', () => {
+    const overhead = bytes(c.write('', 60, [])[0]!.header)
+    const fits = c.write('a'.repeat(MAX_COOKIE_BYTES - overhead), 60, [])
+    expect(fits).toHaveLength(1)
+    expect(bytes(fits[0]!.header)).toBe(4096)
+    const over = c.write('a'.repeat(MAX_COOKIE_BYTES - overhead + 1), 60, [])
+    expect(over.map((w) => w.name)).toEqual(['__Host-session.0', '__Host-session.1'])
+    for (const w of over) expect(bytes(w.header)).toBeLessThanOrEqual(4096)
+    expect(over.map((w) => w.value).join('')).toBe('a'.repeat(MAX_COOKIE_BYTES - overhead + 1))
+  })
+
+  test('over the chunk cap → ERR_COOKIE_TOO_LARGE; with chunking off, over 4096 bytes throws', () => {
+    expect(code(() => c.write('a'.repeat(4 * 4096), 60, []))).toBe('ERR_COOKIE_TOO_LARGE')
+    const off = createSessionCookie({ chunking: false })
+    expect(code(() => off.write('a'.repeat(4096), 60, []))).toBe('ERR_COOKIE_TOO_LARGE')
+    const two = createSessionCookie({ maxChunks: 2 })
+    expect(code(() => two.write('a'.repeat(3 * 4000), 60, []))).toBe('ERR_COOKIE_TOO_LARGE')
+  })
+
+  test('stale cookies are deleted when the session shrinks or grows', () => {
+    const shrink = c.write('small', 60, ['__Host-session.0', '__Host-session.1', '__Host-session.2'])
+    expect(shrink.map((w) => [w.name, w.options.maxAge])).toEqual([
+      ['__Host-session', 60],
+      ['__Host-session.0', 0],
+      ['__Host-session.1', 0],
+      ['__Host-session.2', 0],
+    ])
+    const grow = c.write('a'.repeat(6000), 60, ['__Host-session', '__Host-session.0'])
+    expect(grow.map((w) => [w.name, w.options.maxAge])).toEqual([
+      ['__Host-session.0', 60],
+      ['__Host-session.1', 60],
+      ['__Host-session', 0],
+    ])
+    expect(grow[2]!.header).toContain('Expires=Thu, 01 Jan 1970 00:00:00 GMT')
+  })
+})
+
+describe('reading', () => {
+  const c = createSessionCookie()
+
+  test('only the exact name counts', () => {
+    const r = c.read('__host-session=a; __Host-session2=b; x__Host-session=c; __Host-session=good')
+    expect(r.values).toEqual(['good'])
+    expect(r.present).toEqual(['__Host-session'])
+  })
+
+  test('duplicates of the name are all candidates (the one that authenticates wins), up to 4', () => {
+    expect(c.read('__Host-session=one; __Host-session=two').values).toEqual(['one', 'two'])
+    expect(c.read(Array(10).fill('__Host-session=v').join('; ')).values).toHaveLength(4)
+  })
+
+  test('chunks reassemble in index order by exact names', () => {
+    const r = c.read('__Host-session.1=BB; other=x; __Host-session.0=AA; __Host-session.01=ZZ')
+    expect(r.values).toEqual(['AABB'])
+    expect(r.present.sort()).toEqual(['__Host-session.0', '__Host-session.1'])
+  })
+
+  test('a missing chunk or one beyond the cap is malformed', () => {
+    expect(c.read('__Host-session.0=AA; __Host-session.2=CC')).toMatchObject({ values: [], malformedChunks: true })
+    expect(c.read('__Host-session.1=BB')).toMatchObject({ values: [], malformedChunks: true })
+    expect(c.read('__Host-session.0=AA; __Host-session.4=EE')).toMatchObject({ values: [], malformedChunks: true })
+  })
+
+  test('values outside the token alphabet are not candidates', () => {
+    expect(c.read('__Host-session="quoted"').values).toEqual([])
+    expect(c.read('__Host-session=a%20b').values).toEqual([])
+    expect(c.read('__Host-session=').values).toEqual([])
+  })
+
+  test('property: any string as a Cookie header never throws', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (header) => {
+        const r = c.read(header)
+        expect(Array.isArray(r.values)).toBe(true)
+      }),
+      { numRuns: 2000 },
+    )
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('__Host-session', '__Host-session.0', '__Host-session.1', '__Host-session.9', 'x'), fc.string()), { maxLength: 8 }),
+        (pairs) => {
+          const r = c.read(pairs.map(([k, v]) => `${k}=${v}`).join('; '))
+          for (const v of r.values) expect(v).toMatch(/^[A-Za-z0-9._-]+$/)
+        },
+      ),
+    )
+  })
+
+  test('null, undefined and non-strings read as nothing', () => {
+    expect(c.read(null).values).toEqual([])
+    expect(c.read(undefined).values).toEqual([])
+    expect(c.read(42 as never).values).toEqual([])
+  })
+})
