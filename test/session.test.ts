@@ -1,0 +1,417 @@
+import fc from 'fast-check'
+import { describe, expect, expectTypeOf, test } from 'vitest'
+import { z } from 'zod'
+import { isSessionError, type SessionErrorCode } from '../src/errors.js'
+import { createKeyRing, generateSecret } from '../src/keys.js'
+import { createSessions, type RejectReason, type Session, type SessionOptions } from '../src/session.js'
+
+type Data = { userId: string; name?: string; blob?: string }
+const SECRET = generateSecret()
+const MIN = 60_000
+
+async function code(fn: () => unknown): Promise<SessionErrorCode | 'no error' | 'not a SessionError'> {
+  try {
+    await fn()
+    return 'no error'
+  } catch (error) {
+    return isSessionError(error) ? error.code : 'not a SessionError'
+  }
+}
+
+function setup(options: Partial<SessionOptions<Data>> = {}) {
+  const clock = { t: 1_800_000_000_000 }
+  const rejects: RejectReason[] = []
+  const sessions = createSessions<Data>({
+    keys: SECRET,
+    now: () => clock.t,
+    onReject: (reason) => rejects.push(reason),
+    ...options,
+  })
+  return { sessions, clock, rejects }
+}
+
+/** The Cookie header a browser would send back after applying the writes. */
+function jar(session: Session<Data>, previous = ''): string {
+  const cookies = new Map(
+    previous
+      .split('; ')
+      .filter(Boolean)
+      .map((pair) => pair.split('=') as [string, string]),
+  )
+  for (const w of session.writes) {
+    if (w.options.maxAge > 0) cookies.set(w.name, w.value)
+    else cookies.delete(w.name)
+  }
+  return [...cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+}
+
+async function login(sessions: ReturnType<typeof setup>['sessions'], data: Data = { userId: 'u1' }) {
+  const session = await sessions.read(null)
+  await session.regenerate()
+  await session.save(data)
+  return { session, cookie: jar(session) }
+}
+
+describe('read', () => {
+  test('no cookie → new, no writes, no reason', async () => {
+    const { sessions, rejects } = setup()
+    for (const input of [null, undefined, '', new Headers(), new Request('http://x/')]) {
+      const s = await sessions.read(input)
+      expect(s.state).toBe('new')
+      expect(s.reason).toBeUndefined()
+      expect(s.writes).toEqual([])
+      expect(s.data).toEqual({})
+      expect(s.id).toMatch(/^[A-Za-z0-9_-]{22}$/)
+    }
+    expect(rejects).toEqual([])
+  })
+
+  test('reads from a Request, Headers or a header string alike', async () => {
+    const { sessions } = setup()
+    const { cookie } = await login(sessions)
+    for (const input of [cookie, new Headers({ cookie }), new Request('http://x/', { headers: { cookie } })]) {
+      const s = await sessions.read(input)
+      expect(s.state).toBe('active')
+      if (s.state === 'active') expect(s.data.userId).toBe('u1')
+    }
+  })
+
+  test('a hostile input object never throws', async () => {
+    const { sessions } = setup()
+    const hostile = {
+      get headers(): never {
+        throw new Error('boom')
+      },
+    }
+    expect((await sessions.read(hostile as never)).state).toBe('new')
+  })
+
+  test('tampered, foreign and garbage cookies → invalid, with a reason, cleared', async () => {
+    const { sessions, rejects } = setup()
+    const { cookie } = await login(sessions)
+    const other = setup({ keys: generateSecret() })
+    const { cookie: foreign } = await login(other.sessions)
+    for (const bad of [cookie.slice(0, -3) + 'AAA', foreign, '__Host-session=garbage', '__Host-session=c1.k0.' + 'A'.repeat(100)]) {
+      const s = await sessions.read(bad)
+      expect(s.state).toBe('invalid')
+      expect(s.reason).toBe('invalid')
+      expect(s.writes.map((w) => [w.name, w.options.maxAge])).toEqual([['__Host-session', 0]])
+    }
+    expect(rejects).toEqual(['invalid', 'invalid', 'invalid', 'invalid'])
+  })
+
+  test('property: any bit flip / truncation / splice of a valid cookie → anonymous, never throws', async () => {
+    const { sessions } = setup()
+    const { cookie } = await login(sessions, { userId: 'u1', name: 'x'.repeat(50) })
+    const { cookie: other } = await login(sessions, { userId: 'u2' })
+    const value = cookie.slice('__Host-session='.length)
+    const otherValue = other.slice('__Host-session='.length)
+    await fc.assert(
+      fc.asyncProperty(fc.nat(value.length * 8 - 1), fc.nat(value.length), fc.nat(otherValue.length), async (bit, cut, at) => {
+        const chars = value.split('')
+        chars[bit >>> 3] = String.fromCharCode(chars[bit >>> 3]!.charCodeAt(0) ^ (1 << (bit & 7)))
+        for (const bad of [chars.join(''), value.slice(0, cut), value.slice(0, cut) + otherValue.slice(at)]) {
+          if (bad === value || bad === otherValue) continue
+          const s = await sessions.read(`__Host-session=${bad}`)
+          expect(s.state).not.toBe('active')
+          expect(s.reason).toBeDefined()
+        }
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  test('property: any string as a Cookie header never throws', async () => {
+    const { sessions } = setup()
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }), async (header) => {
+        const s = await sessions.read(header)
+        expect(['new', 'invalid']).toContain(s.state)
+      }),
+      { numRuns: 1000 },
+    )
+  })
+
+  test('a second cookie of the same name never wins unless it authenticates', async () => {
+    const { sessions } = setup()
+    const { cookie } = await login(sessions)
+    const value = cookie.split('=')[1]
+    // Injected first (as a subdomain or an older path might), the real one second.
+    const s = await sessions.read(`__Host-session=c1.k0.forged; __host-session=x; __Host-session=${value}`)
+    expect(s.state).toBe('active')
+  })
+
+  test('unknown key id → invalid with reason unknown-key', async () => {
+    const { sessions } = setup()
+    const other = setup({ keys: { current: 'k9', keys: { k9: generateSecret() } } })
+    const { cookie } = await login(other.sessions)
+    const s = await sessions.read(cookie)
+    expect([s.state, s.reason]).toEqual(['invalid', 'unknown-key'])
+  })
+})
+
+describe('lifetimes (injected clock)', () => {
+  test('absolute: active at exp-1, expired at exp and exp+1; survives refreshes', async () => {
+    const { sessions, clock, rejects } = setup({ maxAgeSeconds: 3600, idleTimeoutSeconds: 600 })
+    const start = clock.t
+    let { cookie } = await login(sessions)
+    // Keep the session busy every 5 minutes: rolling refreshes never extend the absolute lifetime.
+    while (clock.t + 5 * MIN < start + 3600_000) {
+      clock.t += 5 * MIN
+      const s = await sessions.read(cookie)
+      expect(s.state).toBe('active')
+      expect(s.expiresAtMs).toBe(start + 3600_000)
+      cookie = jar(s, cookie)
+    }
+    clock.t = start + 3600_000 - 1
+    expect((await sessions.read(cookie)).state).toBe('active')
+    clock.t = start + 3600_000
+    expect([(await sessions.read(cookie)).state, rejects.at(-1)]).toEqual(['expired', 'expired'])
+    clock.t = start + 3600_000 + 1
+    expect((await sessions.read(cookie)).state).toBe('expired')
+  })
+
+  test('idle: active at last-seen + idle - 1, expired at + idle and + idle + 1', async () => {
+    const { sessions, clock } = setup({ idleTimeoutSeconds: 600 })
+    const start = clock.t
+    const { cookie } = await login(sessions)
+    clock.t = start + 600_000 - 1
+    expect((await sessions.read(cookie)).state).toBe('active')
+    clock.t = start + 600_000
+    const s = await sessions.read(cookie)
+    expect([s.state, s.reason]).toEqual(['expired', 'idle-timeout'])
+    clock.t = start + 600_001
+    expect((await sessions.read(cookie)).state).toBe('expired')
+  })
+
+  test('rolling refresh is throttled: no Set-Cookie until refreshAfterSeconds', async () => {
+    const { sessions, clock } = setup({ idleTimeoutSeconds: 600, refreshAfterSeconds: 120 })
+    const { cookie } = await login(sessions)
+    clock.t += 119_999
+    expect((await sessions.read(cookie)).writes).toEqual([])
+    clock.t += 1
+    const s = await sessions.read(cookie)
+    expect(s.writes).toHaveLength(1)
+    expect(s.idleExpiresAtMs).toBe(clock.t + 600_000)
+    // The refreshed cookie keeps the session id and the absolute expiry.
+    const refreshed = await sessions.read(jar(s, cookie))
+    expect(refreshed.id).toBe(s.id)
+    expect(refreshed.expiresAtMs).toBe(s.expiresAtMs)
+  })
+
+  test('without an idle timeout a read never writes', async () => {
+    const { sessions, clock } = setup()
+    const { cookie } = await login(sessions)
+    clock.t += 6 * 24 * 3600_000
+    expect((await sessions.read(cookie)).writes).toEqual([])
+  })
+
+  test('Max-Age is the remaining absolute lifetime', async () => {
+    const { sessions, clock } = setup({ maxAgeSeconds: 3600, idleTimeoutSeconds: 1800 })
+    const { session, cookie } = await login(sessions)
+    expect(session.writes[0]!.options.maxAge).toBe(3600)
+    clock.t += 20 * MIN
+    const s = await sessions.read(cookie)
+    expect(s.writes[0]!.options.maxAge).toBe(2400)
+  })
+})
+
+describe('rotation k1 → {current k2, k1} → {k2 only}', () => {
+  test('old cookies keep working, come back re-sealed, and die with the old key', async () => {
+    const k1 = generateSecret()
+    const k2 = generateSecret()
+    const v1 = setup({ keys: { current: 'k1', keys: { k1 } } })
+    const { cookie } = await login(v1.sessions)
+    expect(cookie).toContain('=c1.k1.')
+
+    const v2 = setup({ keys: { current: 'k2', keys: { k2, k1 } } })
+    v2.clock.t = v1.clock.t
+    const s = await v2.sessions.read(cookie)
+    expect(s.state).toBe('active')
+    expect(s.writes).toHaveLength(1)
+    const resealed = jar(s, cookie)
+    expect(resealed).toContain('=c1.k2.')
+    expect((await v2.sessions.read(resealed)).writes).toEqual([]) // already current: no write
+
+    const v3 = setup({ keys: { current: 'k2', keys: { k2 } } })
+    v3.clock.t = v1.clock.t
+    expect((await v3.sessions.read(resealed)).state).toBe('active')
+    const old = await v3.sessions.read(cookie)
+    expect([old.state, old.reason]).toEqual(['invalid', 'unknown-key'])
+  })
+
+  test('a verify-only key never seals', async () => {
+    const ring = createKeyRing({ current: 'k2', keys: { k1: generateSecret(), k2: generateSecret() } })
+    const { sessions } = setup({ keys: ring })
+    const { cookie } = await login(sessions)
+    expect(cookie).toContain('=c1.k2.')
+  })
+})
+
+describe('save, regenerate, destroy', () => {
+  test('regenerate gives a new id and drops the data', async () => {
+    const { sessions } = setup()
+    const { session, cookie } = await login(sessions)
+    const s = await sessions.read(cookie)
+    expect(s.id).toBe(session.id)
+    await s.regenerate()
+    expect(s.state).toBe('new')
+    expect(s.id).not.toBe(session.id)
+    expect(s.data).toEqual({})
+    await s.save({ userId: 'u2' })
+    const again = await sessions.read(jar(s, cookie))
+    expect(again.id).toBe(s.id)
+    expect(again.data).toEqual({ userId: 'u2' })
+  })
+
+  test('destroy clears the cookie and is terminal', async () => {
+    const { sessions } = setup()
+    const { cookie } = await login(sessions)
+    const s = await sessions.read(cookie)
+    await s.destroy()
+    expect(s.state).toBe('destroyed')
+    expect(s.writes.map((w) => [w.name, w.value, w.options.maxAge])).toEqual([['__Host-session', '', 0]])
+    expect(await code(() => s.save({ userId: 'u1' }))).toBe('ERR_SESSION_STATE')
+    expect(await code(() => s.regenerate())).toBe('ERR_SESSION_STATE')
+    expect(s.writes[0]!.options.maxAge).toBe(0)
+    expect(jar(s, cookie)).toBe('')
+  })
+
+  test('profile update keeps id and lifetime', async () => {
+    const { sessions, clock } = setup()
+    const { session, cookie } = await login(sessions)
+    clock.t += MIN
+    const s = await sessions.read(cookie)
+    if (s.state !== 'active') throw new Error('expected active')
+    s.data.name = 'Ada'
+    await s.save()
+    const again = await sessions.read(jar(s, cookie))
+    expect(again.data).toEqual({ userId: 'u1', name: 'Ada' })
+    expect(again.id).toBe(session.id)
+    expect(again.expiresAtMs).toBe(session.expiresAtMs)
+  })
+
+  test('oversize data: chunked up to the cap, then ERR_COOKIE_TOO_LARGE with no writes recorded', async () => {
+    const { sessions } = setup()
+    const random = (n: number) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => (b % 36).toString(36)).join('')
+    const { session, cookie } = await login(sessions, { userId: 'u1', blob: random(4000) })
+    expect(session.writes.map((w) => w.name)).toEqual(['__Host-session.0', '__Host-session.1'])
+    const s = await sessions.read(cookie)
+    expect(s.state).toBe('active')
+    expect(s.data).toMatchObject({ blob: expect.any(String) })
+    // Shrinking deletes the stale chunks.
+    await s.save({ userId: 'u1' })
+    expect(s.writes.map((w) => [w.name, w.options.maxAge > 0])).toEqual([
+      ['__Host-session', true],
+      ['__Host-session.0', false],
+      ['__Host-session.1', false],
+    ])
+    const before = s.writes
+    expect(await code(() => s.save({ userId: 'u1', blob: random(20_000) }))).toBe('ERR_COOKIE_TOO_LARGE')
+    expect(s.writes).toBe(before)
+    expect(s.data).toEqual({ userId: 'u1' })
+
+    const strict = setup({ cookie: { chunking: false } })
+    const fresh = await strict.sessions.read(null)
+    expect(await code(() => fresh.save({ userId: 'u1', blob: random(5000) }))).toBe('ERR_COOKIE_TOO_LARGE')
+    expect(fresh.writes).toEqual([])
+    expect(fresh.state).toBe('new')
+  })
+
+  test('a missing, reordered or foreign chunk gives an anonymous session', async () => {
+    const { sessions } = setup()
+    const random = (n: number) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => (b % 36).toString(36)).join('')
+    const a = await login(sessions, { userId: 'u1', blob: random(6000) })
+    const b = await login(sessions, { userId: 'u2', blob: random(6000) })
+    const parts = (c: string) => Object.fromEntries(c.split('; ').map((p) => p.split('=') as [string, string]))
+    const pa = parts(a.cookie)
+    const pb = parts(b.cookie)
+    expect(Object.keys(pa)).toHaveLength(3)
+    const cases = [
+      `__Host-session.0=${pa['__Host-session.0']}; __Host-session.2=${pa['__Host-session.2']}`,
+      `__Host-session.0=${pa['__Host-session.1']}; __Host-session.1=${pa['__Host-session.0']}; __Host-session.2=${pa['__Host-session.2']}`,
+      `__Host-session.0=${pa['__Host-session.0']}; __Host-session.1=${pb['__Host-session.1']}; __Host-session.2=${pa['__Host-session.2']}`,
+      `${a.cookie}; __Host-session.3=AAAA`,
+      `__Host-session.0=${pa['__Host-session.0']}; __Host-session.1=${pa['__Host-session.1']}`,
+    ]
+    for (const c of cases) {
+      const s = await sessions.read(c)
+      expect(s.state).toBe('invalid')
+    }
+    expect((await sessions.read(a.cookie)).state).toBe('active')
+  })
+
+  test('data that cannot round-trip fails at save with a code', async () => {
+    const { sessions } = setup()
+    const s = await sessions.read(null)
+    expect(await code(() => s.save({ userId: 'u1', when: new Date() } as never))).toBe('ERR_DATA_UNSERIALIZABLE')
+    expect(await code(() => s.save({ userId: 1n } as never))).toBe('ERR_DATA_UNSERIALIZABLE')
+    expect(s.state).toBe('new')
+  })
+})
+
+describe('schema validation (Standard Schema, zod)', () => {
+  const schema = z.object({ userId: z.string().min(1), name: z.string().optional() })
+
+  test('valid data passes; invalid data on save throws ERR_SESSION_DATA', async () => {
+    const { sessions } = setup({ schema })
+    const { cookie } = await login(sessions)
+    expect((await sessions.read(cookie)).state).toBe('active')
+    const s = await sessions.read(null)
+    expect(await code(() => s.save({ userId: '' }))).toBe('ERR_SESSION_DATA')
+  })
+
+  test('data that fails the schema on read (e.g. after a deploy changed it) → invalid, reason schema', async () => {
+    const loose = setup()
+    const { cookie } = await login(loose.sessions, { userId: 'u1', name: 42 as never })
+    const strict = setup({ schema })
+    strict.clock.t = loose.clock.t
+    const s = await strict.sessions.read(cookie)
+    expect([s.state, s.reason]).toEqual(['invalid', 'schema'])
+    expect(strict.rejects).toEqual(['schema'])
+  })
+})
+
+describe('configuration errors fail at construction', () => {
+  test.each<[string, Partial<SessionOptions<Data>>, SessionErrorCode]>([
+    ['a weak key', { keys: 'short' }, 'ERR_KEY_WEAK'],
+    ['a bad cookie', { cookie: { secure: false } }, 'ERR_COOKIE_OPTIONS'],
+    ['maxAge over 400 days', { maxAgeSeconds: 401 * 24 * 3600 }, 'ERR_COOKIE_OPTIONS'],
+    ['maxAge 0 ("forever")', { maxAgeSeconds: 0 }, 'ERR_SESSION_OPTIONS'],
+    ['maxAge NaN', { maxAgeSeconds: Number.NaN }, 'ERR_SESSION_OPTIONS'],
+    ['maxAge as a string', { maxAgeSeconds: '3600' as never }, 'ERR_SESSION_OPTIONS'],
+    ['idle above maxAge', { maxAgeSeconds: 60, idleTimeoutSeconds: 120 }, 'ERR_SESSION_OPTIONS'],
+    ['refresh not below idle', { idleTimeoutSeconds: 60, refreshAfterSeconds: 60 }, 'ERR_SESSION_OPTIONS'],
+    ['onReject not a function', { onReject: 'log' as never }, 'ERR_SESSION_OPTIONS'],
+    ['a schema that is not Standard Schema', { schema: {} as never }, 'ERR_SESSION_OPTIONS'],
+    ['an unknown onDenylistError', { onDenylistError: 'ignore' as never }, 'ERR_SESSION_OPTIONS'],
+    ['an unknown strategy', { strategy: 'jwt' as never }, 'ERR_SESSION_OPTIONS'],
+    ['negative clock skew', { clockSkewSeconds: -1 }, 'ERR_SESSION_OPTIONS'],
+  ])('%s → %s', async (_name, options, expected) => {
+    expect(await code(() => createSessions<Data>({ keys: SECRET, ...options }))).toBe(expected)
+  })
+
+  test('revocation without a denylist fails loudly', async () => {
+    const { sessions } = setup()
+    expect(await code(() => sessions.revokeUser('u1'))).toBe('ERR_SESSION_OPTIONS')
+    expect(await code(() => sessions.revokeAll())).toBe('ERR_SESSION_OPTIONS')
+  })
+})
+
+test('onReject errors never escape', async () => {
+  const sessions = createSessions<Data>({
+    keys: SECRET,
+    onReject: () => {
+      throw new Error('logger down')
+    },
+  })
+  expect((await sessions.read('__Host-session=garbage')).state).toBe('invalid')
+})
+
+test('types: only an active session has typed data', async () => {
+  const { sessions } = setup()
+  const s = await sessions.read(null)
+  expectTypeOf(s.data).toEqualTypeOf<Data | Partial<Data>>()
+  if (s.state === 'active') expectTypeOf(s.data).toEqualTypeOf<Data>()
+  else expectTypeOf(s.data).toEqualTypeOf<Partial<Data>>()
+})
