@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process'
+import { describe, expect, test } from 'vitest'
+import { generateSecret } from '../src/keys.js'
+import { createSessions } from '../src/session.js'
+import { applySession, applySessionHeaders, getSession, withSession } from '../src/web.js'
+
+const sessions = createSessions<{ userId: string }>({ keys: generateSecret() })
+
+const app = withSession(sessions, async (request, session) => {
+  const url = new URL(request.url)
+  if (url.pathname === '/login') {
+    await session.regenerate()
+    await session.save({ userId: 'u1' })
+    return Response.redirect('http://app.test/me', 303) // immutable headers
+  }
+  if (url.pathname === '/logout') {
+    await session.destroy()
+    return new Response('bye')
+  }
+  if (session.state !== 'active') return new Response('anonymous', { status: 401 })
+  return Response.json({ userId: session.data.userId })
+})
+
+describe('Fetch API adapter', () => {
+  test('login → me → logout', async () => {
+    const login = await app(new Request('http://app.test/login', { method: 'POST' }))
+    expect(login.status).toBe(303)
+    const setCookie = login.headers.getSetCookie()
+    expect(setCookie).toHaveLength(1)
+    expect(login.headers.get('cache-control')).toBe('private, no-store')
+    const cookie = setCookie[0]!.split(';')[0]!
+
+    const me = await app(new Request('http://app.test/me', { headers: { cookie } }))
+    expect(await me.json()).toEqual({ userId: 'u1' })
+    expect(me.headers.getSetCookie()).toEqual([])
+    expect(me.headers.get('cache-control')).toBeNull() // nothing set, caching left to the app
+
+    const logout = await app(new Request('http://app.test/logout', { headers: { cookie } }))
+    expect(logout.headers.getSetCookie()[0]).toMatch(/^__Host-session=; Max-Age=0;/)
+    expect(logout.headers.get('cache-control')).toBe('private, no-store')
+  })
+
+  test('a tampered cookie gives a 401 from the app, never an exception', async () => {
+    const res = await app(new Request('http://app.test/me', { headers: { cookie: '__Host-session=c1.k0.xx' } }))
+    expect(res.status).toBe(401)
+    // The rejected cookie is cleared.
+    expect(res.headers.getSetCookie()[0]).toMatch(/Max-Age=0/)
+  })
+
+  test('applySessionHeaders keeps existing Set-Cookie headers', async () => {
+    const session = await getSession(new Request('http://app.test/'), sessions)
+    await session.save({ userId: 'u2' })
+    const headers = new Headers([['set-cookie', 'theme=dark; Path=/']])
+    applySessionHeaders(headers, session)
+    expect(headers.getSetCookie()).toHaveLength(2)
+    const res = applySession(new Response('x', { headers: { 'cache-control': 'public, max-age=600' } }), session)
+    expect(res.headers.get('cache-control')).toBe('private, no-store')
+  })
+})
+
+// dist/ is built by `npm test`'s pretest step.
+test('CLI: `cachet secret` prints a fresh secret that createSessions accepts', () => {
+  const out = execFileSync(process.execPath, ['dist/cli.js', 'secret'], { encoding: 'utf8' }).trim()
+  expect(out).toMatch(/^[A-Za-z0-9_-]{43}$/)
+  expect(() => createSessions({ keys: out })).not.toThrow()
+  const again = execFileSync(process.execPath, ['dist/cli.js', 'secret'], { encoding: 'utf8' }).trim()
+  expect(again).not.toBe(out)
+})
