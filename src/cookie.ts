@@ -92,7 +92,8 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 // path needs one unescaped, and they are a common sign of a configuration mistake.
 const PATH = /^\/[\x21-\x3a\x3c-\x7e]*$/
 // RFC 1034 §3.5 preferred name syntax (a leading dot is ignored by RFC 6265bis §5.6.3).
-const DOMAIN = /^\.?(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
+const DOMAIN =
+  /^\.?(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
 // Cookie values cachet writes are base64url and dots; anything else is not ours.
 const VALUE = /^[A-Za-z0-9._-]+$/
 const CHUNK_INDEX = /^(0|[1-9][0-9]{0,2})$/
@@ -123,11 +124,13 @@ export function createSessionCookie(options: CookieOptions = {}): SessionCookie 
   if (typeof name !== 'string' || !TOKEN.test(name) || name.length > MAX_NAME_LENGTH) {
     bad('cookie.name must be 1-128 token characters (RFC 9110 §5.6.2)')
   }
-  if (/\.(0|[1-9][0-9]*)$/.test(name)) bad('cookie.name must not end in .<number> (reserved for chunks)')
+  if (/\.(0|[1-9][0-9]*)$/.test(name))
+    bad('cookie.name must not end in .<number> (reserved for chunks)')
   for (const [key, value] of Object.entries({ secure, httpOnly, chunking })) {
     if (typeof value !== 'boolean') bad(`cookie.${key} must be a boolean`)
   }
-  if (partitioned !== undefined && typeof partitioned !== 'boolean') bad('cookie.partitioned must be a boolean')
+  if (partitioned !== undefined && typeof partitioned !== 'boolean')
+    bad('cookie.partitioned must be a boolean')
   if (sameSite !== 'lax' && sameSite !== 'strict' && sameSite !== 'none') {
     bad("cookie.sameSite must be 'lax', 'strict' or 'none'")
   }
@@ -146,9 +149,11 @@ export function createSessionCookie(options: CookieOptions = {}): SessionCookie 
   } else if (lower.startsWith('__secure-') && !secure) {
     bad('a __Secure- cookie requires secure: true (RFC 6265bis §4.1.3.1)')
   }
-  if (sameSite === 'none' && !secure) bad('SameSite=None requires secure: true (RFC 6265bis §5.6.7)')
+  if (sameSite === 'none' && !secure)
+    bad('SameSite=None requires secure: true (RFC 6265bis §5.6.7)')
   if (partitioned && !secure) bad('a Partitioned cookie requires secure: true (CHIPS)')
-  if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > 50) bad('cookie.maxChunks must be an integer from 1 to 50')
+  if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > 50)
+    bad('cookie.maxChunks must be an integer from 1 to 50')
 
   const attributes: Omit<SetCookieAttributes, 'maxAge'> = Object.freeze({
     path,
@@ -199,7 +204,8 @@ export function createSessionCookie(options: CookieOptions = {}): SessionCookie 
           )
         }
         writes = []
-        for (let i = 0; i < count; i++) writes.push(make(chunkName(i), value.slice(i * room, (i + 1) * room), maxAge))
+        for (let i = 0; i < count; i++)
+          writes.push(make(chunkName(i), value.slice(i * room, (i + 1) * room), maxAge))
       }
       const written = new Set(writes.map((w) => w.name))
       return [...writes, ...clear(present.filter((n) => !written.has(n)))]
@@ -220,7 +226,11 @@ export function createSessionCookie(options: CookieOptions = {}): SessionCookie 
             present.add(key)
             const value = pair.slice(eq + 1).trim()
             if (plain.length < MAX_CANDIDATES && VALUE.test(value)) plain.push(value)
-          } else if (key.length > name.length + 1 && key.startsWith(name) && key[name.length] === '.') {
+          } else if (
+            key.length > name.length + 1 &&
+            key.startsWith(name) &&
+            key[name.length] === '.'
+          ) {
             const index = key.slice(name.length + 1)
             if (!CHUNK_INDEX.test(index)) continue
             present.add(key)

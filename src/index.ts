@@ -27,6 +27,12 @@ export type { SealContext, SealOptions, UnsealOptions } from './seal.js'
 export { createKeyRing, generateSecret, DEFAULT_KEY_ID, MIN_SECRET_BYTES } from './keys.js'
 export type { KeyRing, KeyRingOptions, Secret } from './keys.js'
 export { createSessionCookie, MAX_COOKIE_BYTES, MAX_COOKIE_AGE_SECONDS } from './cookie.js'
-export type { CookieCandidates, CookieOptions, CookieWrite, SessionCookie, SetCookieAttributes } from './cookie.js'
+export type {
+  CookieCandidates,
+  CookieOptions,
+  CookieWrite,
+  SessionCookie,
+  SetCookieAttributes,
+} from './cookie.js'
 export { SessionError, isSessionError } from './errors.js'
 export type { SessionErrorCode } from './errors.js'

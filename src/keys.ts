@@ -60,7 +60,8 @@ function secretStrength(secret: string): number {
   const chars = Array.from(secret)
   if (new Set(chars).size < 10) return 0
   if (HEX.test(secret)) return Math.floor(secret.length / 2)
-  if (BASE64.test(secret) || BASE64URL.test(secret)) return Math.floor((secret.replace(/=+$/, '').length * 3) / 4)
+  if (BASE64.test(secret) || BASE64URL.test(secret))
+    return Math.floor((secret.replace(/=+$/, '').length * 3) / 4)
   return chars.length
 }
 
@@ -72,10 +73,16 @@ function checkSecret(kid: string, secret: unknown): Uint8Array {
     return secret.slice()
   }
   if (typeof secret !== 'string') {
-    throw new SessionError('ERR_KEY_WEAK', `key "${kid}": a secret must be a string or a Uint8Array`)
+    throw new SessionError(
+      'ERR_KEY_WEAK',
+      `key "${kid}": a secret must be a string or a Uint8Array`,
+    )
   }
   if (secret.trim() !== secret) {
-    throw new SessionError('ERR_KEY_WEAK', `key "${kid}": the secret has leading or trailing spaces`)
+    throw new SessionError(
+      'ERR_KEY_WEAK',
+      `key "${kid}": the secret has leading or trailing spaces`,
+    )
   }
   if (secretStrength(secret) < MIN_SECRET_BYTES) {
     throw new SessionError(
@@ -133,7 +140,10 @@ function buildRing(current: string, entries: [string, unknown][]): KeyRing {
   const seen = new Set<string>()
   for (const [kid, secret] of entries) {
     if (!KEY_ID.test(kid)) {
-      throw new SessionError('ERR_KEY_RING_INVALID', 'a key id must be 1-16 characters of [A-Za-z0-9_-]')
+      throw new SessionError(
+        'ERR_KEY_RING_INVALID',
+        'a key id must be 1-16 characters of [A-Za-z0-9_-]',
+      )
     }
     const bytes = checkSecret(kid, secret)
     const fingerprint = toBase64url(sha256(bytes))

@@ -16,7 +16,15 @@
 
 import { SessionError } from './errors.js'
 import type { KeyRing } from './keys.js'
-import { concat, fromBase64url, fromUtf8, lengthPrefixed, randomBytes, toBase64url, utf8 } from './_internal/bytes.js'
+import {
+  concat,
+  fromBase64url,
+  fromUtf8,
+  lengthPrefixed,
+  randomBytes,
+  toBase64url,
+  utf8,
+} from './_internal/bytes.js'
 import { parseJson, stringifyJson } from './_internal/json.js'
 import {
   selectBackend,
@@ -81,10 +89,20 @@ function xaesKey(keys: KeyRing, kid: string, backend: XaesBackend): XaesKey {
 
 function checkContext(options: SealContext): XaesBackend {
   if (typeof options?.keys?.subkey !== 'function') {
-    throw new SessionError('ERR_KEY_RING_INVALID', 'options.keys must be a key ring from createKeyRing()')
+    throw new SessionError(
+      'ERR_KEY_RING_INVALID',
+      'options.keys must be a key ring from createKeyRing()',
+    )
   }
-  if (typeof options.purpose !== 'string' || options.purpose.length === 0 || options.purpose.length > MAX_PURPOSE) {
-    throw new SessionError('ERR_SESSION_OPTIONS', 'options.purpose must be a non-empty string of at most 256 characters')
+  if (
+    typeof options.purpose !== 'string' ||
+    options.purpose.length === 0 ||
+    options.purpose.length > MAX_PURPOSE
+  ) {
+    throw new SessionError(
+      'ERR_SESSION_OPTIONS',
+      'options.purpose must be a non-empty string of at most 256 characters',
+    )
   }
   try {
     return selectBackend(options.backend)
@@ -135,10 +153,17 @@ export function sealWithNonce(data: unknown, options: SealOptions, nonce: Uint8A
   let expiresAtMs: number
   if (options.expiresAtMs !== undefined) {
     expiresAtMs = options.expiresAtMs
-  } else if (options.ttlSeconds !== undefined && Number.isFinite(options.ttlSeconds) && options.ttlSeconds > 0) {
+  } else if (
+    options.ttlSeconds !== undefined &&
+    Number.isFinite(options.ttlSeconds) &&
+    options.ttlSeconds > 0
+  ) {
     expiresAtMs = nowMs + Math.round(options.ttlSeconds * 1000)
   } else {
-    throw new SessionError('ERR_SESSION_OPTIONS', 'seal needs a positive ttlSeconds or an expiresAtMs')
+    throw new SessionError(
+      'ERR_SESSION_OPTIONS',
+      'seal needs a positive ttlSeconds or an expiresAtMs',
+    )
   }
   if (!Number.isSafeInteger(expiresAtMs) || expiresAtMs <= 0) {
     throw new SessionError('ERR_SESSION_OPTIONS', 'expiresAtMs must be a positive integer')
@@ -147,11 +172,16 @@ export function sealWithNonce(data: unknown, options: SealOptions, nonce: Uint8A
   const kid = options.keys.current
   if (nonce.length !== XAES_NONCE_BYTES) throw new RangeError('nonce must be 24 bytes')
   const plaintext = utf8(`{"e":${expiresAtMs},"d":${json}}`)
-  const sealed = xaesKey(options.keys, kid, backend).encrypt(nonce, plaintext, aadFor(kid, options.purpose))
+  const sealed = xaesKey(options.keys, kid, backend).encrypt(
+    nonce,
+    plaintext,
+    aadFor(kid, options.purpose),
+  )
   return `${SEAL_VERSION}.${kid}.${toBase64url(concat(nonce, sealed))}`
 }
 
-const invalid = () => new SessionError('ERR_SEAL_INVALID', 'the sealed value is malformed or was tampered with')
+const invalid = () =>
+  new SessionError('ERR_SEAL_INVALID', 'the sealed value is malformed or was tampered with')
 
 /**
  * Opens a seal and reports which key opened it; the session layer uses `kid` to re-seal values
@@ -167,7 +197,8 @@ export function openSealed(token: string, options: UnsealOptions): Opened {
   if (first < 0 || second < 0 || token.slice(0, first) !== SEAL_VERSION) throw invalid()
   const kid = token.slice(first + 1, second)
   if (!KID.test(kid)) throw invalid()
-  if (!options.keys.has(kid)) throw new SessionError('ERR_KEY_UNKNOWN', 'the sealed value names an unknown key')
+  if (!options.keys.has(kid))
+    throw new SessionError('ERR_KEY_UNKNOWN', 'the sealed value names an unknown key')
   const body = fromBase64url(token.slice(second + 1))
   // Smallest plaintext is `{"e":1,"d":0}` (13 bytes); the tag is always 128 bits.
   if (!body || body.length < XAES_NONCE_BYTES + XAES_TAG_BYTES + 13) throw invalid()
@@ -188,7 +219,8 @@ export function openSealed(token: string, options: UnsealOptions): Opened {
   const { e, d } = envelope as { e?: unknown; d?: unknown }
   if (typeof e !== 'number' || !Number.isSafeInteger(e) || !('d' in envelope)) throw invalid()
   // Valid while now < e: at exactly e the seal has expired.
-  if ((options.now ?? Date.now)() >= e) throw new SessionError('ERR_SEAL_EXPIRED', 'the sealed value has expired')
+  if ((options.now ?? Date.now)() >= e)
+    throw new SessionError('ERR_SEAL_EXPIRED', 'the sealed value has expired')
   return { data: d, kid, expiresAtMs: e }
 }
 

@@ -8,7 +8,13 @@
  * @module
  */
 
-import { createSessionCookie, MAX_COOKIE_AGE_SECONDS, type CookieOptions, type CookieWrite, type SessionCookie } from './cookie.js'
+import {
+  createSessionCookie,
+  MAX_COOKIE_AGE_SECONDS,
+  type CookieOptions,
+  type CookieWrite,
+  type SessionCookie,
+} from './cookie.js'
 import type { Denylist, RevocationClaims } from './denylist.js'
 import { isSessionError, SessionError } from './errors.js'
 import { createKeyRing, type KeyRing, type KeyRingOptions, type Secret } from './keys.js'
@@ -118,7 +124,12 @@ export interface SessionEnvelope {
 
 /** A result of decoding a cookie or token. */
 export type DecodeResult =
-  | { readonly ok: true; readonly envelope: SessionEnvelope; readonly expiresAtMs: number; readonly stale: boolean }
+  | {
+      readonly ok: true
+      readonly envelope: SessionEnvelope
+      readonly expiresAtMs: number
+      readonly stale: boolean
+    }
   | { readonly ok: false; readonly reason: RejectReason }
 
 /**
@@ -239,7 +250,13 @@ function sealedStrategy(context: StrategyContext): SessionStrategy {
     decode(token, nowMs) {
       let opened
       try {
-        opened = openSealed(token, { keys, purpose, backend, maxLength: maxTokenLength, now: () => nowMs })
+        opened = openSealed(token, {
+          keys,
+          purpose,
+          backend,
+          maxLength: maxTokenLength,
+          now: () => nowMs,
+        })
       } catch (error) {
         if (isSessionError(error, 'ERR_SEAL_EXPIRED')) return { ok: false, reason: 'expired' }
         if (isSessionError(error, 'ERR_KEY_UNKNOWN')) return { ok: false, reason: 'unknown-key' }
@@ -247,9 +264,13 @@ function sealedStrategy(context: StrategyContext): SessionStrategy {
       }
       const c = opened.data as Record<string, unknown> | null
       if (
-        typeof c !== 'object' || c === null || Array.isArray(c) ||
-        typeof c.i !== 'string' || !SESSION_ID.test(c.i) ||
-        !Number.isSafeInteger(c.c) || !Number.isSafeInteger(c.l) ||
+        typeof c !== 'object' ||
+        c === null ||
+        Array.isArray(c) ||
+        typeof c.i !== 'string' ||
+        !SESSION_ID.test(c.i) ||
+        !Number.isSafeInteger(c.c) ||
+        !Number.isSafeInteger(c.l) ||
         (c.u !== undefined && typeof c.u !== 'string') ||
         (c.v !== undefined && !Number.isSafeInteger(c.v)) ||
         (c.p !== undefined && !Number.isSafeInteger(c.p)) ||
@@ -261,12 +282,17 @@ function sealedStrategy(context: StrategyContext): SessionStrategy {
         sessionId: c.i,
         createdAtMs: c.c as number,
         lastSeenMs: c.l as number,
-        ...(c.u !== undefined ? { userId: c.u as string } : {}),
+        ...(c.u !== undefined ? { userId: c.u } : {}),
         ...(c.v !== undefined ? { userVersion: c.v as number } : {}),
         ...(c.p !== undefined ? { epoch: c.p as number } : {}),
         data: c.d,
       }
-      return { ok: true, envelope, expiresAtMs: opened.expiresAtMs, stale: opened.kid !== keys.current }
+      return {
+        ok: true,
+        envelope,
+        expiresAtMs: opened.expiresAtMs,
+        stale: opened.kid !== keys.current,
+      }
     },
   }
 }
@@ -277,7 +303,8 @@ function cookieHeaderOf(input: SessionInput): string | undefined {
   try {
     if (input === null || input === undefined) return undefined
     if (typeof input === 'string') return input
-    if (typeof (input as Headers).get === 'function') return (input as Headers).get('cookie') ?? undefined
+    if (typeof (input as Headers).get === 'function')
+      return (input as Headers).get('cookie') ?? undefined
     const headers = (input as Request).headers
     if (headers && typeof headers.get === 'function') return headers.get('cookie') ?? undefined
   } catch {
@@ -308,21 +335,35 @@ function newSessionId(): string {
  * if (session.state === 'active') console.log(session.data.userId)
  * ```
  */
-export function createSessions<T extends object = Record<string, unknown>>(options: SessionOptions<T>): Sessions<T> {
-  if (typeof options !== 'object' || options === null) optionError('createSessions needs an options object')
+export function createSessions<T extends object = Record<string, unknown>>(
+  options: SessionOptions<T>,
+): Sessions<T> {
+  if (typeof options !== 'object' || options === null)
+    optionError('createSessions needs an options object')
   const keys = createKeyRing(options.keys)
   const cookie = createSessionCookie(options.cookie)
   if (options.maxAgeSeconds !== undefined && options.maxAgeSeconds > MAX_COOKIE_AGE_SECONDS) {
-    throw new SessionError('ERR_COOKIE_OPTIONS', 'maxAgeSeconds must be at most 400 days (RFC 6265bis §5.6.2)')
+    throw new SessionError(
+      'ERR_COOKIE_OPTIONS',
+      'maxAgeSeconds must be at most 400 days (RFC 6265bis §5.6.2)',
+    )
   }
-  const maxAgeSeconds = positiveSeconds('maxAgeSeconds', options.maxAgeSeconds ?? DEFAULT_MAX_AGE, MAX_COOKIE_AGE_SECONDS)
+  const maxAgeSeconds = positiveSeconds(
+    'maxAgeSeconds',
+    options.maxAgeSeconds ?? DEFAULT_MAX_AGE,
+    MAX_COOKIE_AGE_SECONDS,
+  )
   const idleSeconds =
     options.idleTimeoutSeconds === undefined
       ? undefined
       : positiveSeconds('idleTimeoutSeconds', options.idleTimeoutSeconds, maxAgeSeconds)
   let refreshSeconds: number | undefined
   if (options.refreshAfterSeconds !== undefined) {
-    refreshSeconds = positiveSeconds('refreshAfterSeconds', options.refreshAfterSeconds, maxAgeSeconds)
+    refreshSeconds = positiveSeconds(
+      'refreshAfterSeconds',
+      options.refreshAfterSeconds,
+      maxAgeSeconds,
+    )
     if (idleSeconds !== undefined && refreshSeconds >= idleSeconds) {
       optionError('refreshAfterSeconds must be below idleTimeoutSeconds')
     }
@@ -334,16 +375,19 @@ export function createSessions<T extends object = Record<string, unknown>>(optio
     optionError('clockSkewSeconds must be from 0 to 3600')
   }
   for (const hook of ['onReject', 'now', 'userId'] as const) {
-    if (options[hook] !== undefined && typeof options[hook] !== 'function') optionError(`${hook} must be a function`)
+    if (options[hook] !== undefined && typeof options[hook] !== 'function')
+      optionError(`${hook} must be a function`)
   }
   const schema = options.schema
   if (schema !== undefined && typeof schema?.['~standard']?.validate !== 'function') {
     optionError('schema must be a Standard Schema (zod, valibot, arktype, …)')
   }
   const onDenylistError = options.onDenylistError ?? 'deny'
-  if (onDenylistError !== 'deny' && onDenylistError !== 'allow') optionError("onDenylistError must be 'deny' or 'allow'")
+  if (onDenylistError !== 'deny' && onDenylistError !== 'allow')
+    optionError("onDenylistError must be 'deny' or 'allow'")
   const denylist = options.denylist
-  if (denylist !== undefined && typeof denylist?.check !== 'function') optionError('denylist must implement Denylist')
+  if (denylist !== undefined && typeof denylist?.check !== 'function')
+    optionError('denylist must implement Denylist')
   const backend = options.backend ?? 'auto'
   const context: StrategyContext = {
     keys,
@@ -352,13 +396,15 @@ export function createSessions<T extends object = Record<string, unknown>>(optio
     maxTokenLength: cookie.maxChunks * 4096,
   }
   const strategyOption = options.strategy ?? 'sealed'
-  if (strategyOption !== 'sealed' && typeof strategyOption !== 'function') optionError("strategy must be 'sealed' or a strategy")
+  if (strategyOption !== 'sealed' && typeof strategyOption !== 'function')
+    optionError("strategy must be 'sealed' or a strategy")
   const strategy = strategyOption === 'sealed' ? sealedStrategy(context) : strategyOption(context)
   // Fail now, not on the first request, if the backend cannot run here.
-  if (strategyOption === 'sealed') seal(0, { keys, purpose: context.purpose, backend, ttlSeconds: 1 })
+  if (strategyOption === 'sealed')
+    seal(0, { keys, purpose: context.purpose, backend, ttlSeconds: 1 })
 
   const now = options.now ?? Date.now
-  const userIdOf = options.userId ?? (defaultUserId as (data: T) => string | undefined)
+  const userIdOf = options.userId ?? defaultUserId
   const reject = (reason: RejectReason) => {
     try {
       options.onReject?.(reason)
@@ -377,7 +423,8 @@ export function createSessions<T extends object = Record<string, unknown>>(optio
     }
   }
 
-  const needDenylist = (): Denylist => denylist ?? optionError('revocation needs a denylist (options.denylist)')
+  const needDenylist = (): Denylist =>
+    denylist ?? optionError('revocation needs a denylist (options.denylist)')
   const revocationTtl = (expiresAtMs: number) =>
     Math.max(1, Math.ceil((expiresAtMs - now()) / 1000) + skewSeconds)
 
@@ -403,7 +450,8 @@ export function createSessions<T extends object = Record<string, unknown>>(optio
       this.present = present
       // A rejected cookie is cleared so the browser stops sending it, except when the denylist
       // was unreachable: that says nothing about the cookie, which must survive the outage.
-      if (reason !== undefined && reason !== 'denylist-unavailable') this.writes = cookie.clear(present)
+      if (reason !== undefined && reason !== 'denylist-unavailable')
+        this.writes = cookie.clear(present)
     }
 
     get idleExpiresAtMs(): number | undefined {
@@ -444,11 +492,15 @@ export function createSessions<T extends object = Record<string, unknown>>(optio
 
     async save(data?: T): Promise<void> {
       if (this.state === 'destroyed') {
-        throw new SessionError('ERR_SESSION_STATE', 'save() after destroy(): a destroyed session cannot be revived')
+        throw new SessionError(
+          'ERR_SESSION_STATE',
+          'save() after destroy(): a destroyed session cannot be revived',
+        )
       }
       const candidate = data === undefined ? this.data : data
       const checked = await validate(candidate)
-      if (!checked.ok) throw new SessionError('ERR_SESSION_DATA', 'the session data failed the schema')
+      if (!checked.ok)
+        throw new SessionError('ERR_SESSION_DATA', 'the session data failed the schema')
       const value = checked.value
       const nowMs = now()
       const userId = userIdOf(value)
@@ -478,7 +530,8 @@ export function createSessions<T extends object = Record<string, unknown>>(optio
       if (this.state === 'destroyed') {
         throw new SessionError('ERR_SESSION_STATE', 'regenerate() after destroy()')
       }
-      const old = this.state === 'active' ? { id: this.id, expiresAtMs: this.expiresAtMs! } : undefined
+      const old =
+        this.state === 'active' ? { id: this.id, expiresAtMs: this.expiresAtMs! } : undefined
       this.state = 'new'
       this.reason = undefined
       this.id = newSessionId()
@@ -487,18 +540,21 @@ export function createSessions<T extends object = Record<string, unknown>>(optio
       this.expiresAtMs = this.createdAtMs = this.lastSeenMs = undefined
       this.userVersion = this.epoch = undefined
       this.writes = cookie.clear(this.present)
-      if (old && denylist) await denylistCall(() => denylist.revokeSession(old.id, revocationTtl(old.expiresAtMs)))
+      if (old && denylist)
+        await denylistCall(() => denylist.revokeSession(old.id, revocationTtl(old.expiresAtMs)))
     }
 
     async destroy(): Promise<void> {
-      const old = this.state === 'active' ? { id: this.id, expiresAtMs: this.expiresAtMs! } : undefined
+      const old =
+        this.state === 'active' ? { id: this.id, expiresAtMs: this.expiresAtMs! } : undefined
       this.state = 'destroyed'
       this.data = {}
       this.userId = undefined
       this.expiresAtMs = this.createdAtMs = this.lastSeenMs = undefined
       // Clear the plain name even if the request did not send it (a parallel response may set it).
       this.writes = cookie.clear([...new Set([cookie.name, ...this.present])])
-      if (old && denylist) await denylistCall(() => denylist.revokeSession(old.id, revocationTtl(old.expiresAtMs)))
+      if (old && denylist)
+        await denylistCall(() => denylist.revokeSession(old.id, revocationTtl(old.expiresAtMs)))
     }
   }
 
@@ -507,11 +563,19 @@ export function createSessions<T extends object = Record<string, unknown>>(optio
       return await call()
     } catch (cause) {
       if (isSessionError(cause, 'ERR_DENYLIST_UNAVAILABLE')) throw cause
-      throw new SessionError('ERR_DENYLIST_UNAVAILABLE', 'the denylist did not confirm the operation', { cause })
+      throw new SessionError(
+        'ERR_DENYLIST_UNAVAILABLE',
+        'the denylist did not confirm the operation',
+        { cause },
+      )
     }
   }
 
-  const anonymous = (state: SessionState, reason: RejectReason | undefined, present: readonly string[]) => {
+  const anonymous = (
+    state: SessionState,
+    reason: RejectReason | undefined,
+    present: readonly string[],
+  ) => {
     if (reason) reject(reason)
     return new SessionImpl(state, reason, present) as unknown as Session<T>
   }
@@ -537,7 +601,11 @@ export function createSessions<T extends object = Record<string, unknown>>(optio
     const { present } = candidates
     if (candidates.values.length === 0) {
       if (present.length === 0) return anonymous('new', undefined, present)
-      return anonymous('invalid', candidates.malformedChunks ? 'invalid-chunks' : 'invalid', present)
+      return anonymous(
+        'invalid',
+        candidates.malformedChunks ? 'invalid-chunks' : 'invalid',
+        present,
+      )
     }
     const nowMs = now()
     let decoded: DecodeResult = { ok: false, reason: 'invalid' }
@@ -551,7 +619,12 @@ export function createSessions<T extends object = Record<string, unknown>>(optio
       if (decoded.ok) break
       firstFailure ??= decoded.reason
     }
-    if (!decoded.ok) return anonymous(stateOf(firstFailure ?? decoded.reason), firstFailure ?? decoded.reason, present)
+    if (!decoded.ok)
+      return anonymous(
+        stateOf(firstFailure ?? decoded.reason),
+        firstFailure ?? decoded.reason,
+        present,
+      )
     const { envelope, expiresAtMs, stale } = decoded
     // Idle timeout: valid while now < lastSeen + idle (the same exclusive bound as expiry).
     if (idleSeconds !== undefined && nowMs >= envelope.lastSeenMs + idleSeconds * 1000) {
@@ -580,7 +653,8 @@ export function createSessions<T extends object = Record<string, unknown>>(optio
     const session = new SessionImpl('active', undefined, present)
     session.activate(envelope, checked.value, expiresAtMs)
     // Rolling refresh, throttled; and re-seal under the current key (rotation).
-    const refreshDue = refreshSeconds !== undefined && nowMs - envelope.lastSeenMs >= refreshSeconds * 1000
+    const refreshDue =
+      refreshSeconds !== undefined && nowMs - envelope.lastSeenMs >= refreshSeconds * 1000
     if (stale || refreshDue) {
       try {
         await session.issue(nowMs)
@@ -598,12 +672,14 @@ export function createSessions<T extends object = Record<string, unknown>>(optio
     read,
     async revoke(sessionId: string) {
       const store = needDenylist()
-      if (typeof sessionId !== 'string' || !SESSION_ID.test(sessionId)) optionError('revoke() needs a session id')
+      if (typeof sessionId !== 'string' || !SESSION_ID.test(sessionId))
+        optionError('revoke() needs a session id')
       await denylistCall(() => store.revokeSession(sessionId, maxAgeSeconds + skewSeconds))
     },
     async revokeUser(userId: string, revokeOptions?: { except?: string }) {
       const store = needDenylist()
-      if (typeof userId !== 'string' || userId.length === 0) optionError('revokeUser() needs a user id')
+      if (typeof userId !== 'string' || userId.length === 0)
+        optionError('revokeUser() needs a user id')
       const except = revokeOptions?.except
       await denylistCall(() =>
         store.revokeUser(userId, {

@@ -31,16 +31,25 @@ interface Vector {
   nonce: string
   token: string
 }
-const vectors = (JSON.parse(readFileSync(new URL('./vectors/seal-c1.json', import.meta.url), 'utf8')) as { cases: Vector[] }).cases
+const vectors = (
+  JSON.parse(readFileSync(new URL('./vectors/seal-c1.json', import.meta.url), 'utf8')) as {
+    cases: Vector[]
+  }
+).cases
 
 describe.each(backends)('known-answer vectors, %s backend', (backend) => {
-  test.each(vectors.map((v, i) => [i, v] as const))('case %i seals to the frozen token and opens', (_i, v) => {
-    const ring = createKeyRing({ current: v.kid, keys: { [v.kid]: v.secret } })
-    const options = { keys: ring, purpose: v.purpose, backend, expiresAtMs: v.expiresAtMs }
-    expect(sealWithNonce(v.data, options, hexToBytes(v.nonce))).toBe(v.token)
-    expect(unseal(v.token, { ...options, now: () => v.expiresAtMs - 1 })).toEqual(v.data)
-    expect(code(() => unseal(v.token, { ...options, now: () => v.expiresAtMs }))).toBe('ERR_SEAL_EXPIRED')
-  })
+  test.each(vectors.map((v, i) => [i, v] as const))(
+    'case %i seals to the frozen token and opens',
+    (_i, v) => {
+      const ring = createKeyRing({ current: v.kid, keys: { [v.kid]: v.secret } })
+      const options = { keys: ring, purpose: v.purpose, backend, expiresAtMs: v.expiresAtMs }
+      expect(sealWithNonce(v.data, options, hexToBytes(v.nonce))).toBe(v.token)
+      expect(unseal(v.token, { ...options, now: () => v.expiresAtMs - 1 })).toEqual(v.data)
+      expect(code(() => unseal(v.token, { ...options, now: () => v.expiresAtMs }))).toBe(
+        'ERR_SEAL_EXPIRED',
+      )
+    },
+  )
 })
 
 describe.each(backends)('seal/unseal, %s backend', (backend) => {
@@ -55,8 +64,12 @@ describe.each(backends)('seal/unseal, %s backend', (backend) => {
   test('expiry: valid at exp-1, expired at exp and exp+1', () => {
     const token = seal('x', { ...options, expiresAtMs: NOW + 1000 })
     expect(unseal(token, { ...options, now: () => NOW + 999 })).toBe('x')
-    expect(code(() => unseal(token, { ...options, now: () => NOW + 1000 }))).toBe('ERR_SEAL_EXPIRED')
-    expect(code(() => unseal(token, { ...options, now: () => NOW + 1001 }))).toBe('ERR_SEAL_EXPIRED')
+    expect(code(() => unseal(token, { ...options, now: () => NOW + 1000 }))).toBe(
+      'ERR_SEAL_EXPIRED',
+    )
+    expect(code(() => unseal(token, { ...options, now: () => NOW + 1001 }))).toBe(
+      'ERR_SEAL_EXPIRED',
+    )
   })
 
   test('purpose binding: a seal never opens for another purpose', () => {
@@ -74,10 +87,15 @@ describe.each(backends)('seal/unseal, %s backend', (backend) => {
   test('unknown kid is refused before decryption; a renamed kid does not open', () => {
     const token = seal('x', options)
     expect(code(() => unseal(token.replace('.k0.', '.k9.'), options))).toBe('ERR_KEY_UNKNOWN')
-    const ring = createKeyRing({ current: 'k1', keys: { k1: generateSecret(), k0: generateSecret() } })
+    const ring = createKeyRing({
+      current: 'k1',
+      keys: { k1: generateSecret(), k0: generateSecret() },
+    })
     const t1 = seal('x', { ...options, keys: ring })
     // k1's seal relabelled as k0: k0's key does not open it (no trial decryption, AAD binds kid).
-    expect(code(() => unseal(t1.replace('.k1.', '.k0.'), { ...options, keys: ring }))).toBe('ERR_SEAL_INVALID')
+    expect(code(() => unseal(t1.replace('.k1.', '.k0.'), { ...options, keys: ring }))).toBe(
+      'ERR_SEAL_INVALID',
+    )
   })
 
   test.each([
@@ -114,7 +132,9 @@ describe.each(backends)('seal/unseal, %s backend', (backend) => {
   test('input size is capped before any work', () => {
     expect(code(() => unseal('c1.k0.' + 'A'.repeat(20_000), options))).toBe('ERR_SEAL_INVALID')
     const token = seal('x'.repeat(100), options)
-    expect(code(() => unseal(token, { ...options, maxLength: token.length - 1 }))).toBe('ERR_SEAL_INVALID')
+    expect(code(() => unseal(token, { ...options, maxLength: token.length - 1 }))).toBe(
+      'ERR_SEAL_INVALID',
+    )
     expect(unseal(token, { ...options, maxLength: token.length })).toBe('x'.repeat(100))
   })
 
@@ -137,16 +157,23 @@ describe.each(backends)('seal/unseal, %s backend', (backend) => {
     const token = seal({ userId: 'u1', roles: ['a', 'b'] }, options)
     const other = seal({ userId: 'u2', roles: ['a', 'b'] }, options)
     fc.assert(
-      fc.property(fc.nat(token.length * 8 - 1), fc.nat(token.length), fc.nat(other.length), (bit, cut, at) => {
-        const chars = token.split('')
-        const i = bit >>> 3
-        chars[i] = String.fromCharCode(chars[i]!.charCodeAt(0) ^ (1 << (bit & 7)))
-        const flipped = chars.join('')
-        for (const bad of [flipped, token.slice(0, cut), token.slice(0, cut) + other.slice(at)]) {
-          if (bad === token || bad === other) continue
-          expect(['ERR_SEAL_INVALID', 'ERR_KEY_UNKNOWN']).toContain(code(() => unseal(bad, options)))
-        }
-      }),
+      fc.property(
+        fc.nat(token.length * 8 - 1),
+        fc.nat(token.length),
+        fc.nat(other.length),
+        (bit, cut, at) => {
+          const chars = token.split('')
+          const i = bit >>> 3
+          chars[i] = String.fromCharCode(chars[i]!.charCodeAt(0) ^ (1 << (bit & 7)))
+          const flipped = chars.join('')
+          for (const bad of [flipped, token.slice(0, cut), token.slice(0, cut) + other.slice(at)]) {
+            if (bad === token || bad === other) continue
+            expect(['ERR_SEAL_INVALID', 'ERR_KEY_UNKNOWN']).toContain(
+              code(() => unseal(bad, options)),
+            )
+          }
+        },
+      ),
       { numRuns: 500 },
     )
   })
@@ -200,7 +227,10 @@ describe('prototype pollution', () => {
     const crafted = seal({ marker: 1 }, options)
     expect(unseal(crafted, options)).toEqual({ marker: 1 })
     // Re-seal the escaped JSON directly through the AEAD with the real key.
-    const text = '{"e":' + (NOW + 60_000) + ',"d":{"\\u005f_proto__":{"polluted":true},"constructor":{"prototype":{"polluted2":true}}}}'
+    const text =
+      '{"e":' +
+      (NOW + 60_000) +
+      ',"d":{"\\u005f_proto__":{"polluted":true},"constructor":{"prototype":{"polluted2":true}}}}'
     const token = sealRawPlaintext(text, options)
     const data = unseal<Record<string, unknown>>(token, options)
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
@@ -208,7 +238,7 @@ describe('prototype pollution', () => {
     expect(Object.getPrototypeOf(data)).toBe(Object.prototype)
     expect(Object.hasOwn(data, '__proto__')).toBe(false)
     const merged = Object.assign({}, data)
-    expect((merged as Record<string, unknown>).polluted).toBeUndefined()
+    expect(merged.polluted).toBeUndefined()
   })
 })
 
@@ -237,11 +267,16 @@ test('options are checked: purpose, lifetime, key ring', () => {
   expect(code(() => seal(1, { ...base }))).toBe('ERR_SESSION_OPTIONS')
   expect(code(() => seal(1, { ...base, ttlSeconds: -1 }))).toBe('ERR_SESSION_OPTIONS')
   expect(code(() => seal(1, { ...base, expiresAtMs: 1.5 }))).toBe('ERR_SESSION_OPTIONS')
-  expect(code(() => seal(1, { ...base, keys: generateSecret() as never, ttlSeconds: 1 }))).toBe('ERR_KEY_RING_INVALID')
+  expect(code(() => seal(1, { ...base, keys: generateSecret() as never, ttlSeconds: 1 }))).toBe(
+    'ERR_KEY_RING_INVALID',
+  )
 })
 
 // Seals an arbitrary plaintext with the ring's real key (the test plays a foreign producer).
-function sealRawPlaintext(plaintext: string, options: { keys: typeof keys; purpose: string }): string {
+function sealRawPlaintext(
+  plaintext: string,
+  options: { keys: typeof keys; purpose: string },
+): string {
   const nonce = crypto.getRandomValues(new Uint8Array(24))
   // sealWithNonce serializes its own envelope, so go one level down through the backend.
   return rawSeal(plaintext, options.keys, options.purpose, nonce)
@@ -249,6 +284,10 @@ function sealRawPlaintext(plaintext: string, options: { keys: typeof keys; purpo
 
 function rawSeal(plaintext: string, ring: typeof keys, purpose: string, nonce: Uint8Array): string {
   const key = portableBackend.importKey(ring.subkey(ring.current, 'seal'))
-  const sealed = key.encrypt(nonce, new TextEncoder().encode(plaintext), lengthPrefixed('c1', ring.current, purpose))
+  const sealed = key.encrypt(
+    nonce,
+    new TextEncoder().encode(plaintext),
+    lengthPrefixed('c1', ring.current, purpose),
+  )
   return `c1.${ring.current}.${toBase64url(concat(nonce, sealed))}`
 }

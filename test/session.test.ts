@@ -3,13 +3,20 @@ import { describe, expect, expectTypeOf, test } from 'vitest'
 import { z } from 'zod'
 import { isSessionError, type SessionErrorCode } from '../src/errors.js'
 import { createKeyRing, generateSecret } from '../src/keys.js'
-import { createSessions, type RejectReason, type Session, type SessionOptions } from '../src/session.js'
+import {
+  createSessions,
+  type RejectReason,
+  type Session,
+  type SessionOptions,
+} from '../src/session.js'
 
-type Data = { userId: string; name?: string; blob?: string }
+type Data = { userId: string; name?: string | undefined; blob?: string | undefined }
 const SECRET = generateSecret()
 const MIN = 60_000
 
-async function code(fn: () => unknown): Promise<SessionErrorCode | 'no error' | 'not a SessionError'> {
+async function code(
+  fn: () => unknown,
+): Promise<SessionErrorCode | 'no error' | 'not a SessionError'> {
   try {
     await fn()
     return 'no error'
@@ -45,7 +52,10 @@ function jar(session: Session<Data>, previous = ''): string {
   return [...cookies].map(([k, v]) => `${k}=${v}`).join('; ')
 }
 
-async function login(sessions: ReturnType<typeof setup>['sessions'], data: Data = { userId: 'u1' }) {
+async function login(
+  sessions: ReturnType<typeof setup>['sessions'],
+  data: Data = { userId: 'u1' },
+) {
   const session = await sessions.read(null)
   await session.regenerate()
   await session.save(data)
@@ -69,7 +79,11 @@ describe('read', () => {
   test('reads from a Request, Headers or a header string alike', async () => {
     const { sessions } = setup()
     const { cookie } = await login(sessions)
-    for (const input of [cookie, new Headers({ cookie }), new Request('http://x/', { headers: { cookie } })]) {
+    for (const input of [
+      cookie,
+      new Headers({ cookie }),
+      new Request('http://x/', { headers: { cookie } }),
+    ]) {
       const s = await sessions.read(input)
       expect(s.state).toBe('active')
       if (s.state === 'active') expect(s.data.userId).toBe('u1')
@@ -91,7 +105,12 @@ describe('read', () => {
     const { cookie } = await login(sessions)
     const other = setup({ keys: generateSecret() })
     const { cookie: foreign } = await login(other.sessions)
-    for (const bad of [cookie.slice(0, -3) + 'AAA', foreign, '__Host-session=garbage', '__Host-session=c1.k0.' + 'A'.repeat(100)]) {
+    for (const bad of [
+      cookie.slice(0, -3) + 'AAA',
+      foreign,
+      '__Host-session=garbage',
+      '__Host-session=c1.k0.' + 'A'.repeat(100),
+    ]) {
       const s = await sessions.read(bad)
       expect(s.state).toBe('invalid')
       expect(s.reason).toBe('invalid')
@@ -107,16 +126,25 @@ describe('read', () => {
     const value = cookie.slice('__Host-session='.length)
     const otherValue = other.slice('__Host-session='.length)
     await fc.assert(
-      fc.asyncProperty(fc.nat(value.length * 8 - 1), fc.nat(value.length), fc.nat(otherValue.length), async (bit, cut, at) => {
-        const chars = value.split('')
-        chars[bit >>> 3] = String.fromCharCode(chars[bit >>> 3]!.charCodeAt(0) ^ (1 << (bit & 7)))
-        for (const bad of [chars.join(''), value.slice(0, cut), value.slice(0, cut) + otherValue.slice(at)]) {
-          if (bad === value || bad === otherValue) continue
-          const s = await sessions.read(`__Host-session=${bad}`)
-          expect(s.state).not.toBe('active')
-          expect(s.reason).toBeDefined()
-        }
-      }),
+      fc.asyncProperty(
+        fc.nat(value.length * 8 - 1),
+        fc.nat(value.length),
+        fc.nat(otherValue.length),
+        async (bit, cut, at) => {
+          const chars = value.split('')
+          chars[bit >>> 3] = String.fromCharCode(chars[bit >>> 3]!.charCodeAt(0) ^ (1 << (bit & 7)))
+          for (const bad of [
+            chars.join(''),
+            value.slice(0, cut),
+            value.slice(0, cut) + otherValue.slice(at),
+          ]) {
+            if (bad === value || bad === otherValue) continue
+            const s = await sessions.read(`__Host-session=${bad}`)
+            expect(s.state).not.toBe('active')
+            expect(s.reason).toBeDefined()
+          }
+        },
+      ),
       { numRuns: 300 },
     )
   })
@@ -137,7 +165,9 @@ describe('read', () => {
     const { cookie } = await login(sessions)
     const value = cookie.split('=')[1]
     // Injected first (as a subdomain or an older path might), the real one second.
-    const s = await sessions.read(`__Host-session=c1.k0.forged; __host-session=x; __Host-session=${value}`)
+    const s = await sessions.read(
+      `__Host-session=c1.k0.forged; __host-session=x; __Host-session=${value}`,
+    )
     expect(s.state).toBe('active')
   })
 
@@ -241,7 +271,10 @@ describe('rotation k1 → {current k2, k1} → {k2 only}', () => {
   })
 
   test('a verify-only key never seals', async () => {
-    const ring = createKeyRing({ current: 'k2', keys: { k1: generateSecret(), k2: generateSecret() } })
+    const ring = createKeyRing({
+      current: 'k2',
+      keys: { k1: generateSecret(), k2: generateSecret() },
+    })
     const { sessions } = setup({ keys: ring })
     const { cookie } = await login(sessions)
     expect(cookie).toContain('=c1.k2.')
@@ -270,7 +303,9 @@ describe('save, regenerate, destroy', () => {
     const s = await sessions.read(cookie)
     await s.destroy()
     expect(s.state).toBe('destroyed')
-    expect(s.writes.map((w) => [w.name, w.value, w.options.maxAge])).toEqual([['__Host-session', '', 0]])
+    expect(s.writes.map((w) => [w.name, w.value, w.options.maxAge])).toEqual([
+      ['__Host-session', '', 0],
+    ])
     expect(await code(() => s.save({ userId: 'u1' }))).toBe('ERR_SESSION_STATE')
     expect(await code(() => s.regenerate())).toBe('ERR_SESSION_STATE')
     expect(s.writes[0]!.options.maxAge).toBe(0)
@@ -293,7 +328,8 @@ describe('save, regenerate, destroy', () => {
 
   test('oversize data: chunked up to the cap, then ERR_COOKIE_TOO_LARGE with no writes recorded', async () => {
     const { sessions } = setup()
-    const random = (n: number) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => (b % 36).toString(36)).join('')
+    const random = (n: number) =>
+      Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => (b % 36).toString(36)).join('')
     const { session, cookie } = await login(sessions, { userId: 'u1', blob: random(4000) })
     expect(session.writes.map((w) => w.name)).toEqual(['__Host-session.0', '__Host-session.1'])
     const s = await sessions.read(cookie)
@@ -307,23 +343,29 @@ describe('save, regenerate, destroy', () => {
       ['__Host-session.1', false],
     ])
     const before = s.writes
-    expect(await code(() => s.save({ userId: 'u1', blob: random(20_000) }))).toBe('ERR_COOKIE_TOO_LARGE')
+    expect(await code(() => s.save({ userId: 'u1', blob: random(20_000) }))).toBe(
+      'ERR_COOKIE_TOO_LARGE',
+    )
     expect(s.writes).toBe(before)
     expect(s.data).toEqual({ userId: 'u1' })
 
     const strict = setup({ cookie: { chunking: false } })
     const fresh = await strict.sessions.read(null)
-    expect(await code(() => fresh.save({ userId: 'u1', blob: random(5000) }))).toBe('ERR_COOKIE_TOO_LARGE')
+    expect(await code(() => fresh.save({ userId: 'u1', blob: random(5000) }))).toBe(
+      'ERR_COOKIE_TOO_LARGE',
+    )
     expect(fresh.writes).toEqual([])
     expect(fresh.state).toBe('new')
   })
 
   test('a missing, reordered or foreign chunk gives an anonymous session', async () => {
     const { sessions } = setup()
-    const random = (n: number) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => (b % 36).toString(36)).join('')
+    const random = (n: number) =>
+      Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => (b % 36).toString(36)).join('')
     const a = await login(sessions, { userId: 'u1', blob: random(6000) })
     const b = await login(sessions, { userId: 'u2', blob: random(6000) })
-    const parts = (c: string) => Object.fromEntries(c.split('; ').map((p) => p.split('=') as [string, string]))
+    const parts = (c: string) =>
+      Object.fromEntries(c.split('; ').map((p) => p.split('=') as [string, string]))
     const pa = parts(a.cookie)
     const pb = parts(b.cookie)
     expect(Object.keys(pa)).toHaveLength(3)
@@ -344,7 +386,9 @@ describe('save, regenerate, destroy', () => {
   test('data that cannot round-trip fails at save with a code', async () => {
     const { sessions } = setup()
     const s = await sessions.read(null)
-    expect(await code(() => s.save({ userId: 'u1', when: new Date() } as never))).toBe('ERR_DATA_UNSERIALIZABLE')
+    expect(await code(() => s.save({ userId: 'u1', when: new Date() } as never))).toBe(
+      'ERR_DATA_UNSERIALIZABLE',
+    )
     expect(await code(() => s.save({ userId: 1n } as never))).toBe('ERR_DATA_UNSERIALIZABLE')
     expect(s.state).toBe('new')
   })
@@ -381,7 +425,11 @@ describe('configuration errors fail at construction', () => {
     ['maxAge NaN', { maxAgeSeconds: Number.NaN }, 'ERR_SESSION_OPTIONS'],
     ['maxAge as a string', { maxAgeSeconds: '3600' as never }, 'ERR_SESSION_OPTIONS'],
     ['idle above maxAge', { maxAgeSeconds: 60, idleTimeoutSeconds: 120 }, 'ERR_SESSION_OPTIONS'],
-    ['refresh not below idle', { idleTimeoutSeconds: 60, refreshAfterSeconds: 60 }, 'ERR_SESSION_OPTIONS'],
+    [
+      'refresh not below idle',
+      { idleTimeoutSeconds: 60, refreshAfterSeconds: 60 },
+      'ERR_SESSION_OPTIONS',
+    ],
     ['onReject not a function', { onReject: 'log' as never }, 'ERR_SESSION_OPTIONS'],
     ['a schema that is not Standard Schema', { schema: {} as never }, 'ERR_SESSION_OPTIONS'],
     ['an unknown onDenylistError', { onDenylistError: 'ignore' as never }, 'ERR_SESSION_OPTIONS'],

@@ -41,7 +41,9 @@ describe('Fetch API adapter', () => {
   })
 
   test('a tampered cookie gives a 401 from the app, never an exception', async () => {
-    const res = await app(new Request('http://app.test/me', { headers: { cookie: '__Host-session=c1.k0.xx' } }))
+    const res = await app(
+      new Request('http://app.test/me', { headers: { cookie: '__Host-session=c1.k0.xx' } }),
+    )
     expect(res.status).toBe(401)
     // The rejected cookie is cleared.
     expect(res.headers.getSetCookie()[0]).toMatch(/Max-Age=0/)
@@ -53,7 +55,10 @@ describe('Fetch API adapter', () => {
     const headers = new Headers([['set-cookie', 'theme=dark; Path=/']])
     applySessionHeaders(headers, session)
     expect(headers.getSetCookie()).toHaveLength(2)
-    const res = applySession(new Response('x', { headers: { 'cache-control': 'public, max-age=600' } }), session)
+    const res = applySession(
+      new Response('x', { headers: { 'cache-control': 'public, max-age=600' } }),
+      session,
+    )
     expect(res.headers.get('cache-control')).toBe('private, no-store')
   })
 })
@@ -63,6 +68,8 @@ test('CLI: `cachet secret` prints a fresh secret that createSessions accepts', (
   const out = execFileSync(process.execPath, ['dist/cli.js', 'secret'], { encoding: 'utf8' }).trim()
   expect(out).toMatch(/^[A-Za-z0-9_-]{43}$/)
   expect(() => createSessions({ keys: out })).not.toThrow()
-  const again = execFileSync(process.execPath, ['dist/cli.js', 'secret'], { encoding: 'utf8' }).trim()
+  const again = execFileSync(process.execPath, ['dist/cli.js', 'secret'], {
+    encoding: 'utf8',
+  }).trim()
   expect(again).not.toBe(out)
 })

@@ -2,7 +2,8 @@ import { shake128 } from '@noble/hashes/sha3.js'
 import { describe, expect, test } from 'vitest'
 import { nativeBackend, portableBackend, type XaesBackend } from '../src/_internal/xaes.js'
 
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+const hex = (bytes: Uint8Array) =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 const text = (s: string) => new TextEncoder().encode(s)
 
 const backends: [string, XaesBackend][] = [['portable', portableBackend]]
@@ -52,13 +53,17 @@ describe.each(backends)('XAES-256-GCM, %s backend', (_name, backend) => {
       sink.update(sealed)
       if (i % 1000 === 0) expect(k.decrypt(nonce, sealed, aad)).toEqual(plaintext)
     }
-    expect(hex(sink.xof(32))).toBe('e6b9edf2df6cec60c8cbd864e2211b597fb69a529160cd040d56c0c210081939')
+    expect(hex(sink.xof(32))).toBe(
+      'e6b9edf2df6cec60c8cbd864e2211b597fb69a529160cd040d56c0c210081939',
+    )
   })
 
   test('rejects wrong key and nonce sizes', () => {
     expect(() => backend.importKey(new Uint8Array(16))).toThrow(RangeError)
     const key = backend.importKey(new Uint8Array(32))
-    expect(() => key.encrypt(new Uint8Array(12), new Uint8Array(1), new Uint8Array())).toThrow(RangeError)
+    expect(() => key.encrypt(new Uint8Array(12), new Uint8Array(1), new Uint8Array())).toThrow(
+      RangeError,
+    )
   })
 })
 

@@ -71,27 +71,41 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 // --- Base64url (RFC 4648 §5), canonical only ---
 
+// Both directions work on bytes and cross the string boundary once (TextDecoder/TextEncoder,
+// native in every runtime): building the string 4 characters at a time was ~5x slower on a
+// 4 KB cookie (bench/index.mjs).
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-const LOOKUP = new Int16Array(128).fill(-1)
+const CODES = encoder.encode(ALPHABET)
+// Byte → sextet; 0xff for every byte outside the alphabet (so any invalid byte sets bit 7).
+const LOOKUP = new Uint8Array(256).fill(0xff)
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i
+const ascii = new TextDecoder()
 
 export function toBase64url(bytes: Uint8Array): string {
-  let out = ''
+  const length = bytes.length
+  const full = length - (length % 3)
+  const out = new Uint8Array(Math.ceil((length * 4) / 3))
+  let o = 0
   let i = 0
-  for (; i + 2 < bytes.length; i += 3) {
+  for (; i < full; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
-    out +=
-      ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]! + ALPHABET[(n >>> 6) & 63]! + ALPHABET[n & 63]!
+    out[o++] = CODES[n >>> 18]!
+    out[o++] = CODES[(n >>> 12) & 63]!
+    out[o++] = CODES[(n >>> 6) & 63]!
+    out[o++] = CODES[n & 63]!
   }
-  const rest = bytes.length - i
-  if (rest === 1) {
+  if (length - full === 1) {
     const n = bytes[i]! << 16
-    out += ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]!
-  } else if (rest === 2) {
+    out[o++] = CODES[n >>> 18]!
+    out[o++] = CODES[(n >>> 12) & 63]!
+  } else if (length - full === 2) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8)
-    out += ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]! + ALPHABET[(n >>> 6) & 63]!
+    out[o++] = CODES[n >>> 18]!
+    out[o++] = CODES[(n >>> 12) & 63]!
+    out[o++] = CODES[(n >>> 6) & 63]!
   }
-  return out
+  // Every byte is ASCII, so UTF-8 decoding is exact.
+  return ascii.decode(out)
 }
 
 /**
@@ -100,36 +114,37 @@ export function toBase64url(bytes: Uint8Array): string {
  * accepted encoding (RFC 4648 §3.5: canonical encoding).
  */
 export function fromBase64url(text: string): Uint8Array | undefined {
-  const rest = text.length & 3
+  const length = text.length
+  const rest = length & 3
   if (rest === 1) return undefined
-  const out = new Uint8Array(((text.length >>> 2) * 3) + (rest === 0 ? 0 : rest - 1))
+  // One UTF-8 byte per character exactly when every character is ASCII; anything else is refused.
+  const src = new Uint8Array(length)
+  const { read, written } = encoder.encodeInto(text, src)
+  if (read !== length || written !== length) return undefined
+  const out = new Uint8Array((length >>> 2) * 3 + (rest === 0 ? 0 : rest - 1))
   let o = 0
   let i = 0
-  const sextet = (index: number): number => {
-    const c = text.charCodeAt(index)
-    return c < 128 ? LOOKUP[c]! : -1
-  }
-  for (; i + 3 < text.length; i += 4) {
-    const a = sextet(i)
-    const b = sextet(i + 1)
-    const c = sextet(i + 2)
-    const d = sextet(i + 3)
-    if ((a | b | c | d) < 0) return undefined
+  for (const end = length - rest; i < end; i += 4) {
+    const a = LOOKUP[src[i]!]!
+    const b = LOOKUP[src[i + 1]!]!
+    const c = LOOKUP[src[i + 2]!]!
+    const d = LOOKUP[src[i + 3]!]!
+    if ((a | b | c | d) > 63) return undefined
     const n = (a << 18) | (b << 12) | (c << 6) | d
     out[o++] = n >>> 16
     out[o++] = (n >>> 8) & 0xff
     out[o++] = n & 0xff
   }
   if (rest === 2) {
-    const a = sextet(i)
-    const b = sextet(i + 1)
-    if ((a | b) < 0 || (b & 0x0f) !== 0) return undefined
+    const a = LOOKUP[src[i]!]!
+    const b = LOOKUP[src[i + 1]!]!
+    if ((a | b) > 63 || (b & 0x0f) !== 0) return undefined
     out[o++] = (a << 2) | (b >>> 4)
   } else if (rest === 3) {
-    const a = sextet(i)
-    const b = sextet(i + 1)
-    const c = sextet(i + 2)
-    if ((a | b | c) < 0 || (c & 0x03) !== 0) return undefined
+    const a = LOOKUP[src[i]!]!
+    const b = LOOKUP[src[i + 1]!]!
+    const c = LOOKUP[src[i + 2]!]!
+    if ((a | b | c) > 63 || (c & 0x03) !== 0) return undefined
     const n = (a << 18) | (b << 12) | (c << 6)
     out[o++] = n >>> 16
     out[o++] = (n >>> 8) & 0xff

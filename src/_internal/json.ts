@@ -46,9 +46,15 @@ export function assertJson(value: unknown, depth = 0, stack: object[] = []): voi
   } else {
     const proto: unknown = Object.getPrototypeOf(value)
     if (proto !== Object.prototype && proto !== null) {
-      fail(depth, value instanceof Date ? 'a Date (store date.getTime() or an ISO string)' : 'a non-plain object')
+      fail(
+        depth,
+        value instanceof Date
+          ? 'a Date (store date.getTime() or an ISO string)'
+          : 'a non-plain object',
+      )
     }
-    if (typeof (value as { toJSON?: unknown }).toJSON === 'function') fail(depth, 'an object with toJSON')
+    if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
+      fail(depth, 'an object with toJSON')
     if (Object.getOwnPropertySymbols(value).length > 0) fail(depth, 'a symbol key')
     for (const key of Object.keys(value)) {
       if (key === '__proto__') fail(depth, 'the key "__proto__"')

@@ -101,8 +101,18 @@ interface NodeCipher {
   setAutoPadding(on: boolean): unknown
 }
 interface NodeCrypto {
-  createCipheriv(algorithm: string, key: Uint8Array, iv: Uint8Array | null, options?: object): NodeCipher
-  createDecipheriv(algorithm: string, key: Uint8Array, iv: Uint8Array | null, options?: object): NodeCipher
+  createCipheriv(
+    algorithm: string,
+    key: Uint8Array,
+    iv: Uint8Array | null,
+    options?: object,
+  ): NodeCipher
+  createDecipheriv(
+    algorithm: string,
+    key: Uint8Array,
+    iv: Uint8Array | null,
+    options?: object,
+  ): NodeCipher
 }
 
 function findNodeCrypto(): NodeCrypto | undefined {
@@ -130,7 +140,12 @@ function createNativeBackend(nodeCrypto: NodeCrypto): XaesBackend {
         backend: 'native',
         encrypt(nonce, plaintext, aad) {
           checkNonce(nonce)
-          const cipher = nodeCrypto.createCipheriv('aes-256-gcm', derive(nonce), nonce.subarray(12), GCM)
+          const cipher = nodeCrypto.createCipheriv(
+            'aes-256-gcm',
+            derive(nonce),
+            nonce.subarray(12),
+            GCM,
+          )
           cipher.setAAD(aad)
           const head = cipher.update(plaintext)
           const tail = cipher.final()
@@ -145,7 +160,12 @@ function createNativeBackend(nodeCrypto: NodeCrypto): XaesBackend {
           if (sealed.length < XAES_TAG_BYTES) return undefined
           const split = sealed.length - XAES_TAG_BYTES
           try {
-            const d = nodeCrypto.createDecipheriv('aes-256-gcm', derive(nonce), nonce.subarray(12), GCM)
+            const d = nodeCrypto.createDecipheriv(
+              'aes-256-gcm',
+              derive(nonce),
+              nonce.subarray(12),
+              GCM,
+            )
             d.setAAD(aad)
             d.setAuthTag(sealed.subarray(split))
             const head = d.update(sealed.subarray(0, split))
