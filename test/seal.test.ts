@@ -144,11 +144,19 @@ describe.each(backends)('seal/unseal, %s backend', (backend) => {
   })
 
   test('property: any JSON value round-trips', () => {
+    // "__proto__" keys are refused at seal by design (tested below), so they are left out here.
+    const hasProtoKey = (v: unknown): boolean =>
+      typeof v === 'object' &&
+      v !== null &&
+      (Object.hasOwn(v, '__proto__') || Object.values(v).some(hasProtoKey))
     fc.assert(
-      fc.property(fc.jsonValue({ noUnicodeString: false }), (value) => {
-        const normalised = JSON.parse(JSON.stringify(value)) as unknown // -0 → 0 is JSON's own rule
-        expect(unseal(seal(value, options), options)).toEqual(normalised)
-      }),
+      fc.property(
+        fc.jsonValue({ noUnicodeString: false }).filter((v) => !hasProtoKey(v)),
+        (value) => {
+          const normalised = JSON.parse(JSON.stringify(value)) as unknown // -0 → 0 is JSON's own rule
+          expect(unseal(seal(value, options), options)).toEqual(normalised)
+        },
+      ),
       { numRuns: 300 },
     )
   })
