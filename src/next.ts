@@ -56,12 +56,12 @@ function bindWrites<T>(
   apply: (writes: readonly CookieWrite[]) => void,
 ): Session<T> {
   for (const method of ['save', 'regenerate', 'destroy'] as const) {
-    const original = session[method] as (this: Session<T>, ...args: unknown[]) => Promise<void>
+    const original = (session[method] as (...args: unknown[]) => Promise<void>).bind(session)
     Object.defineProperty(session, method, {
       configurable: true,
       writable: true,
       value: async (...args: unknown[]) => {
-        await original.apply(session, args)
+        await original(...args)
         apply(session.writes)
       },
     })
