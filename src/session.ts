@@ -504,8 +504,19 @@ export function createSessions<T extends object = Record<string, unknown>>(
       const value = checked.value
       const nowMs = now()
       const userId = userIdOf(value)
-      const previous = { state: this.state, data: this.data, userId: this.userId }
-      if (this.state !== 'active' || userId !== this.userId) {
+      const previous = {
+        state: this.state,
+        reason: this.reason,
+        id: this.id,
+        data: this.data,
+        userId: this.userId,
+        createdAtMs: this.createdAtMs,
+        expiresAtMs: this.expiresAtMs,
+        userVersion: this.userVersion,
+        epoch: this.epoch,
+      }
+      const switchesUser = this.state === 'active' && userId !== this.userId
+      if (this.state !== 'active' || switchesUser) {
         // A new session, or the same session now naming another user: start a fresh lifetime and
         // stamp the user's current version so that "log out everywhere" covers it.
         const versions = denylist ? await denylistCall(() => denylist.current(userId)) : undefined
@@ -513,6 +524,9 @@ export function createSessions<T extends object = Record<string, unknown>>(
         this.expiresAtMs = nowMs + maxAgeSeconds * 1000
         this.userVersion = versions?.userVersion
         this.epoch = versions?.epoch
+        // Another user never inherits a session id the client already holds (session fixation,
+        // OWASP ASVS V3.2.1), even if the app forgot regenerate().
+        if (switchesUser) this.id = newSessionId()
       }
       this.state = 'active'
       this.reason = undefined
@@ -523,6 +537,10 @@ export function createSessions<T extends object = Record<string, unknown>>(
       } catch (error) {
         Object.assign(this, previous)
         throw error
+      }
+      if (switchesUser && denylist && previous.expiresAtMs !== undefined) {
+        const old = { id: previous.id, expiresAtMs: previous.expiresAtMs }
+        await denylistCall(() => denylist.revokeSession(old.id, revocationTtl(old.expiresAtMs)))
       }
     }
 

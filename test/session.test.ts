@@ -463,3 +463,32 @@ test('types: only an active session has typed data', async () => {
   if (s.state === 'active') expectTypeOf(s.data).toEqualTypeOf<Data>()
   else expectTypeOf(s.data).toEqualTypeOf<Partial<Data>>()
 })
+
+test('saving another user into an active session rotates the id and restarts the lifetime', async () => {
+  const { sessions, clock } = setup()
+  const { session, cookie } = await login(sessions, { userId: 'u1' })
+  clock.t += MIN
+  const s = await sessions.read(cookie)
+  await s.save({ userId: 'u2' })
+  expect(s.id).not.toBe(session.id)
+  expect(s.createdAtMs).toBe(clock.t)
+  const same = await sessions.read(jar(s, cookie))
+  await same.save({ userId: 'u2', name: 'x' })
+  expect(same.id).toBe(s.id)
+})
+
+test('a failed save leaves the session exactly as it was', async () => {
+  const { sessions } = setup()
+  const s = await sessions.read(null)
+  const id = s.id
+  await expect(s.save({ userId: 'u1', blob: 'x'.repeat(20_000) })).rejects.toMatchObject({
+    code: 'ERR_COOKIE_TOO_LARGE',
+  })
+  expect([s.state, s.id, s.expiresAtMs, s.createdAtMs, s.writes]).toEqual([
+    'new',
+    id,
+    undefined,
+    undefined,
+    [],
+  ])
+})
