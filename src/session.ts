@@ -19,6 +19,7 @@ import type { Denylist, RevocationClaims } from './denylist.js'
 import { isSessionError, SessionError } from './errors.js'
 import { createKeyRing, type KeyRing, type KeyRingOptions, type Secret } from './keys.js'
 import { openSealed, seal } from './seal.js'
+import { authorizationOf, parseBearer } from './_internal/bearer.js'
 import { randomBytes, toBase64url } from './_internal/bytes.js'
 import type { StandardSchemaV1 } from './_internal/standard-schema.js'
 
@@ -66,6 +67,13 @@ export interface SessionBase<T> {
   readonly idleExpiresAtMs: number | undefined
   /** The cookie writes this session needs (refresh, save, regenerate, destroy). Adapters apply them. */
   readonly writes: readonly CookieWrite[]
+  /**
+   * The token this request issued (save or refresh), undefined when none was. Bearer clients get
+   * no Set-Cookie on refresh: return this to them (body or header) if they should keep it.
+   */
+  readonly token: string | undefined
+  /** Where the request's credential came from: the session cookie, `Authorization: Bearer`, or none. */
+  readonly source: 'cookie' | 'bearer' | undefined
   /**
    * Seals the data (given, or the current `data`) and records the cookie write. On an anonymous
    * session this starts a new session (call `regenerate()` first at login).
@@ -138,6 +146,11 @@ export type DecodeResult =
  */
 export interface SessionStrategy {
   readonly name: string
+  /**
+   * Also read `Authorization: Bearer <token>` (RFC 6750 §2.1) when the request has no session
+   * cookie. Never a query string.
+   */
+  readonly bearer?: boolean
   encode(envelope: SessionEnvelope, expiresAtMs: number, nowMs: number): string | Promise<string>
   decode(token: string, nowMs: number): DecodeResult | Promise<DecodeResult>
 }
@@ -440,6 +453,8 @@ export function createSessions<T extends object = Record<string, unknown>>(
     userVersion: number | undefined = undefined
     epoch: number | undefined = undefined
     writes: readonly CookieWrite[] = []
+    token: string | undefined = undefined
+    source: 'cookie' | 'bearer' | undefined = undefined
     readonly present: readonly string[]
 
     constructor(state: SessionState, reason: RejectReason | undefined, present: readonly string[]) {
@@ -487,6 +502,7 @@ export function createSessions<T extends object = Record<string, unknown>>(
       const token = await strategy.encode(envelope, expiresAtMs, nowMs)
       // Computing the writes throws ERR_COOKIE_TOO_LARGE before anything is recorded.
       this.writes = cookie.write(token, (expiresAtMs - nowMs) / 1000, this.present)
+      this.token = token
       this.lastSeenMs = nowMs
     }
 
@@ -557,6 +573,7 @@ export function createSessions<T extends object = Record<string, unknown>>(
       this.userId = undefined
       this.expiresAtMs = this.createdAtMs = this.lastSeenMs = undefined
       this.userVersion = this.epoch = undefined
+      this.token = undefined
       this.writes = cookie.clear(this.present)
       if (old && denylist)
         await denylistCall(() => denylist.revokeSession(old.id, revocationTtl(old.expiresAtMs)))
@@ -569,6 +586,7 @@ export function createSessions<T extends object = Record<string, unknown>>(
       this.data = {}
       this.userId = undefined
       this.expiresAtMs = this.createdAtMs = this.lastSeenMs = undefined
+      this.token = undefined
       // Clear the plain name even if the request did not send it (a parallel response may set it).
       this.writes = cookie.clear([...new Set([cookie.name, ...this.present])])
       if (old && denylist)
@@ -606,18 +624,35 @@ export function createSessions<T extends object = Record<string, unknown>>(
         : 'invalid'
 
   async function read(input: SessionInput): Promise<Session<T>> {
+    const seen: { source?: 'cookie' | 'bearer' } = {}
+    let session: Session<T>
     try {
-      return await readUnsafe(input)
+      session = await readUnsafe(input, seen)
     } catch {
       // Defence in depth: nothing a client sends may become an exception.
-      return anonymous('invalid', 'invalid', [])
+      session = anonymous('invalid', 'invalid', [])
     }
+    ;(session as unknown as SessionImpl).source = seen.source
+    return session
   }
 
-  async function readUnsafe(input: SessionInput): Promise<Session<T>> {
+  async function readUnsafe(
+    input: SessionInput,
+    seen: { source?: 'cookie' | 'bearer' },
+  ): Promise<Session<T>> {
     const candidates = cookie.read(cookieHeaderOf(input))
     const { present } = candidates
-    if (candidates.values.length === 0) {
+    let values = candidates.values
+    if (present.length > 0) seen.source = 'cookie'
+    // Bearer, for strategies that opt in: read only when the request has no session cookie (the
+    // cookie decides when present); another scheme is ignored, a malformed Bearer is rejected.
+    if (present.length === 0 && strategy.bearer === true) {
+      const bearer = parseBearer(authorizationOf(input))
+      if (bearer.kind !== 'none') seen.source = 'bearer'
+      if (bearer.kind === 'malformed') return anonymous('invalid', 'invalid', present)
+      if (bearer.kind === 'token') values = [bearer.token]
+    }
+    if (values.length === 0) {
       if (present.length === 0) return anonymous('new', undefined, present)
       return anonymous(
         'invalid',
@@ -628,7 +663,7 @@ export function createSessions<T extends object = Record<string, unknown>>(
     const nowMs = now()
     let decoded: DecodeResult = { ok: false, reason: 'invalid' }
     let firstFailure: RejectReason | undefined
-    for (const value of candidates.values) {
+    for (const value of values) {
       try {
         decoded = await strategy.decode(value, nowMs)
       } catch {
@@ -676,6 +711,9 @@ export function createSessions<T extends object = Record<string, unknown>>(
     if (stale || refreshDue) {
       try {
         await session.issue(nowMs)
+        // A Bearer client keeps its token where it chose to: no Set-Cookie unless the app calls
+        // save(); the new token is in session.token for the app to hand back.
+        if (seen.source === 'bearer') session.writes = []
       } catch {
         // A refresh that cannot be written (e.g. the cookie settings changed and it no longer
         // fits) keeps the current cookie; the session itself is valid.
