@@ -107,10 +107,11 @@ export async function getSession<T>(
   sessions: Sessions<T>,
 ): Promise<Session<T>> {
   // Next decodes values and drops duplicate names; cachet's values are base64url, so rebuilding
-  // the header loses nothing it would accept. Empty values are deletions made in this request.
+  // the header loses nothing it would accept. Empty or missing values are deletions made earlier
+  // in this request (Next merges a proxy's `Set-Cookie: name=` in as `value: undefined`).
   const header = cookieStore
     .getAll()
-    .filter((c) => c.value !== '' && !c.value.includes(';'))
+    .filter((c) => typeof c.value === 'string' && c.value !== '' && !c.value.includes(';'))
     .map((c) => `${c.name}=${c.value}`)
     .join('; ')
   const session = await sessions.read(header)

@@ -3,7 +3,7 @@
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { RequestCookies } from 'next/dist/compiled/@edge-runtime/cookies/index.js'
+import { RequestCookies, ResponseCookies } from 'next/dist/compiled/@edge-runtime/cookies/index.js'
 import {
   MutableRequestCookiesAdapter,
   RequestCookiesAdapter,
@@ -122,6 +122,17 @@ describe('App Router: getSession(await cookies(), sessions)', () => {
       const mutable = await getSession(store, sessions)
       expect(mutable.state).not.toBe('active')
     }
+    // Next merges a proxy's `Set-Cookie: __Host-session=` (a deletion) into the render's cookies
+    // as a cookie whose value is undefined (request-store.ts mergeMiddlewareCookies).
+    const merged = new RequestCookies(new Headers({ cookie: good }))
+    for (const c of new ResponseCookies(
+      new Headers({ 'set-cookie': '__Host-session=; Max-Age=0' }),
+    ).getAll()) {
+      merged.set(c)
+    }
+    expect(merged.get('__Host-session')?.value).toBeUndefined()
+    expect((await getSession(RequestCookiesAdapter.seal(merged), sessions)).state).toBe('new')
+
     const { store, emitted } = mutableStore(flipped)
     const session = await getSession(store, sessions)
     expect(session.reason).toBe('invalid')
