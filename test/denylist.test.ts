@@ -682,20 +682,13 @@ describe('faults', () => {
     const server = await startRedis()
     servers.push(server)
     const prefix = freshPrefix()
-    const deny = instance(
-      redisDenylist(await readyClient(server.port, options), {
-        prefix,
-        timeoutMs: 100,
-        ...denylistOptions,
-      }),
-    )
+    const denyClient = await readyClient(server.port, options)
+    const deny = instance(redisDenylist(denyClient, { prefix, timeoutMs: 100, ...denylistOptions }))
     const allow = instance(
       redisDenylist(await readyClient(server.port, options), { prefix, timeoutMs: 100 }),
-      {
-        onDenylistError: 'allow',
-      },
+      { onDenylistError: 'allow' },
     )
-    return { server, deny, allow }
+    return { server, deny, allow, denyClient }
   }
 
   /** While Redis is unusable: reads fail closed (or open with 'allow'), revocations and logins reject. */
@@ -758,6 +751,31 @@ describe('faults', () => {
       expect(fresh).toBeGreaterThanOrEqual(0)
     })
   }
+
+  it('while a command is overdue, requests fail at once instead of piling commands up', async () => {
+    const { server, deny, denyClient } = await setup(configs[0]![1])
+    const admin = await readyClient(server.port)
+    const s = await login(deny, 'alice')
+    const before = await commandCalls(admin)
+    server.pause()
+    try {
+      // The first read sends its MGET and times out: that command is now overdue.
+      expect(await settles(stateOf(deny, s.cookie))).toBe('revoked/denylist-unavailable')
+      // A burst: at most one probe goes out, the rest fail without sending anything.
+      const burst = await settles(
+        Promise.all(Array.from({ length: 100 }, () => stateOf(deny, s.cookie))),
+      )
+      expect(new Set(burst)).toEqual(new Set(['revoked/denylist-unavailable']))
+    } finally {
+      server.resume()
+    }
+    // Redis answers a connection in order: once this PING is answered, the backlog was processed.
+    await denyClient.ping()
+    const mgets = ((await commandCalls(admin)).get('mget') ?? 0) - (before.get('mget') ?? 0)
+    expect(mgets).toBeGreaterThanOrEqual(1)
+    expect(mgets).toBeLessThanOrEqual(2)
+    await eventually(async () => (await stateOf(deny, s.cookie)) === 'active')
+  })
 
   it('a restart that lost the counters refuses sessions stamped with higher versions', async () => {
     const { server, deny } = await setup(configs[1]![1])
