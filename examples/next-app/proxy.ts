@@ -1,0 +1,25 @@
+// Optimistic redirect of anonymous visitors, and the rolling refresh / key-rotation re-seal for
+// pages (server components cannot set cookies). Pages, route handlers and actions still check
+// the session themselves.
+import { applySessionCookies, forwardSessionHeaders, getRequestSession } from 'cachet/next'
+import { NextResponse, type NextRequest } from 'next/server'
+import { edgeSessions } from './lib/session-edge'
+
+export async function proxy(request: NextRequest) {
+  const session = await getRequestSession(request, edgeSessions)
+  const { pathname } = request.nextUrl
+  if (session.state !== 'active' && request.method === 'GET' && pathname.startsWith('/dashboard')) {
+    const signIn = new URL('/signin', request.url)
+    signIn.searchParams.set('next', pathname)
+    return applySessionCookies(NextResponse.redirect(signIn), session)
+  }
+  // The same render must see a refreshed cookie: forward it in the request headers too.
+  const response = NextResponse.next({
+    request: { headers: forwardSessionHeaders(request, session) },
+  })
+  return applySessionCookies(response, session)
+}
+
+export const config = {
+  matcher: ['/((?!_next/static|_next/image|favicon.ico).*)'],
+}

@@ -1,0 +1,350 @@
+// End to end: `next build` of examples/next-app (once per run), `next start` on free ports, driven
+// by Debian's Chromium through playwright-core. Covers every Next.js context the adapter serves,
+// revocation across browsers (in memory, then Redis), key rotation across a restart and hostile
+// cookies. Needs `npm run build` first (npm test's pretest does it) and /usr/bin/chromium.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { appDir, linkCachet, nextBin, rootDir } from '../../examples/next-app/scripts/prepare.mjs'
+import { generateSecret } from '../../src/keys.js'
+import { freePort, rawCommand, startRedis, type RedisServer } from '../helpers/redis-server.js'
+
+const K1 = generateSecret()
+const K2 = generateSecret()
+const KEYS_V1 = { SESSION_KEYS: `k1:${K1}`, SESSION_CURRENT_KEY: 'k1' }
+// After rotation: k2 signs, k1 still opens the cookies it sealed.
+const KEYS_V2 = { SESSION_KEYS: `k2:${K2},k1:${K1}`, SESSION_CURRENT_KEY: 'k2' }
+const COOKIE = '__Host-session'
+const OUTPUT = path.join(rootDir, 'test-output')
+
+const baseEnv = (): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NEXT_TELEMETRY_DISABLED: '1',
+    NODE_ENV: 'production',
+  }
+  for (const name of [
+    'SESSION_SECRET',
+    'SESSION_KEYS',
+    'SESSION_CURRENT_KEY',
+    'REDIS_URL',
+    'PORT',
+  ]) {
+    delete env[name]
+  }
+  return env
+}
+
+interface App {
+  readonly url: string
+  readonly log: () => string
+  stop(): Promise<void>
+}
+
+const running = new Set<App>()
+
+/** `next start` in its own process group on a free port; resolves once it serves requests. */
+async function startApp(env: Record<string, string>): Promise<App> {
+  const port = await freePort()
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [nextBin, 'start', '--port', String(port), '--hostname', '127.0.0.1'],
+    {
+      cwd: appDir,
+      env: { ...baseEnv(), ...env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  let output = ''
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const app: App = {
+    url: `http://127.0.0.1:${port}`,
+    log: () => output,
+    async stop() {
+      running.delete(app)
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid!, 'SIGTERM')
+        } catch {
+          // Already gone.
+        }
+        const timer = setTimeout(() => {
+          try {
+            process.kill(-child.pid!, 'SIGKILL')
+          } catch {
+            // Already gone.
+          }
+        }, 5000)
+        await exited
+        clearTimeout(timer)
+      }
+    },
+  }
+  running.add(app)
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`next start exited:\n${output}`)
+    try {
+      if ((await fetch(`${app.url}/api/whoami`)).ok) return app
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      await app.stop()
+      throw new Error(`next start did not answer in time:\n${output}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+let browser: Browser
+
+beforeAll(async () => {
+  linkCachet()
+  // One production build per run. Keys are read when Next loads the route modules; the server
+  // processes get their own keys at start.
+  const build = spawnSync(process.execPath, [nextBin, 'build'], {
+    cwd: appDir,
+    env: { ...baseEnv(), ...KEYS_V1 },
+    encoding: 'utf8',
+    timeout: 240_000,
+  })
+  if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`)
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+    ],
+  })
+  mkdirSync(OUTPUT, { recursive: true })
+}, 300_000)
+
+afterAll(async () => {
+  await Promise.all([...running].map((app) => app.stop()))
+  await browser?.close()
+})
+
+async function sessionCookie(context: BrowserContext): Promise<string | undefined> {
+  return (await context.cookies()).find((c) => c.name === COOKIE)?.value
+}
+
+const kidOf = (value: string | undefined) => value?.split('.')[1]
+
+async function signIn(page: Page, app: App, user: string): Promise<void> {
+  await page.goto(`${app.url}/signin`)
+  await page.fill('input[name=user]', user)
+  await page.fill('input[name=password]', 'cachet')
+  await page.click('button[type=submit]')
+  await page.waitForURL(`${app.url}/dashboard`)
+}
+
+async function json(
+  page: Page,
+  url: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await page.goto(url)
+  return { status: response!.status(), body: (await response!.json()) as Record<string, unknown> }
+}
+
+/** The checks that need one app: sign-in, contexts, revocation across browsers, hostile cookies. */
+async function journey(app: App, user: string, kid: string): Promise<void> {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+
+  // Anonymous: the proxy redirects optimistically.
+  const anonymous = await page.goto(`${app.url}/dashboard`)
+  expect(anonymous!.status()).toBe(200)
+  expect(page.url()).toBe(`${app.url}/signin?next=%2Fdashboard`)
+
+  // Sign in (server action: regenerate, then save) and land on the protected page.
+  await signIn(page, app, user)
+  expect(await page.textContent('[data-testid=greeting]')).toBe(`Hello, ${user}`)
+  expect(await page.textContent('[data-testid=state]')).toBe('active')
+  const cookie = (await context.cookies()).find((c) => c.name === COOKIE)!
+  expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' })
+  expect(cookie.value).toMatch(new RegExp(`^c1\\.${kid}\\.[A-Za-z0-9_-]+$`))
+  expect(await page.evaluate(() => document.cookie)).not.toContain(COOKIE) // HttpOnly
+
+  // Reload keeps the session.
+  await page.reload()
+  expect(await page.textContent('[data-testid=user]')).toBe(user)
+
+  // Server action updates the data; the re-render and a reload show it.
+  await page.fill('input[name=displayName]', `${user} Lovelace`)
+  await page.click('text=Save')
+  await page.waitForSelector(`[data-testid=greeting]:has-text("Hello, ${user} Lovelace")`)
+  await page.reload()
+  expect(await page.textContent('[data-testid=display-name]')).toBe(`${user} Lovelace`)
+
+  // Route handler (Node), edge route handler and Pages API route read the same session.
+  expect(await json(page, `${app.url}/api/me`)).toMatchObject({
+    status: 200,
+    body: { state: 'active', userId: user, displayName: `${user} Lovelace` },
+  })
+  expect((await json(page, `${app.url}/api/edge`)).body).toEqual({
+    runtime: 'edge',
+    revocationChecked: false,
+    state: 'active',
+    userId: user,
+  })
+  expect((await json(page, `${app.url}/api/whoami`)).body).toEqual({
+    router: 'pages',
+    state: 'active',
+    userId: user,
+  })
+
+  // Sign out: the cookie is gone, the session page is anonymous, the dashboard redirects.
+  await page.goto(`${app.url}/dashboard`)
+  await page.click('text=Sign out')
+  await page.waitForURL(`${app.url}/`)
+  expect(await page.textContent('[data-testid=state]')).toBe('new')
+  expect(await sessionCookie(context)).toBeUndefined()
+  await page.goto(`${app.url}/dashboard`)
+  expect(new URL(page.url()).pathname).toBe('/signin')
+
+  // Two browsers signed in as one user; "sign out everywhere" in one ends the other too.
+  const other = await browser.newContext()
+  const otherPage = await other.newPage()
+  await signIn(page, app, user)
+  await signIn(otherPage, app, user)
+  const otherCookie = await sessionCookie(other)
+  expect(otherCookie).toBeDefined()
+  await page.click('text=Sign out everywhere')
+  await page.waitForURL(/\/signin$/)
+  // The proxy only verifies the seal (optimistic); the page asks the denylist and redirects.
+  await otherPage.goto(`${app.url}/dashboard`)
+  expect(new URL(otherPage.url()).pathname).toBe('/signin')
+  expect(await sessionCookie(other)).toBe(otherCookie) // revoked server-side, not by deleting it
+  await otherPage.goto(`${app.url}/`)
+  expect(await otherPage.textContent('[data-testid=state]')).toBe('revoked')
+  expect(await otherPage.textContent('[data-testid=reason]')).toBe('user-revoked')
+  // A route handler may write: it answers 401 and clears the revoked cookie.
+  expect(await json(otherPage, `${app.url}/api/me`)).toEqual({
+    status: 401,
+    body: { state: 'revoked' },
+  })
+  expect(await sessionCookie(other)).toBeUndefined()
+  await other.close()
+
+  // Tampered, truncated and foreign cookies: an anonymous page, never an error page.
+  await signIn(page, app, user)
+  const real = (await context.cookies()).find((c) => c.name === COOKIE)!
+  const good = real.value
+  const flipped = good.slice(0, -3) + (good.at(-3) === 'A' ? 'B' : 'A') + good.slice(-2)
+  for (const value of [flipped, good.slice(0, 40), 'c1.k9.' + good.slice(6), 'garbage', '%00%ff']) {
+    const hostile = await browser.newContext()
+    await hostile.addCookies([{ ...real, value }]) // same attributes as the real one
+    const hostilePage = await hostile.newPage()
+    for (const route of ['/', '/dashboard', '/api/me', '/api/edge', '/api/whoami']) {
+      const response = await hostilePage.goto(`${app.url}${route}`)
+      expect(response!.status(), `${route} with a bad cookie`).toBeLessThan(500)
+      expect(response!.status()).not.toBe(400)
+    }
+    await hostilePage.goto(`${app.url}/`)
+    expect(await hostilePage.textContent('[data-testid=state]')).not.toBe('active')
+    expect(await sessionCookie(hostile)).toBeUndefined() // the proxy cleared it
+    await hostile.close()
+  }
+  await context.close()
+}
+
+describe('examples/next-app in Chromium', () => {
+  test('memory denylist: every context, revocation across browsers, hostile cookies', async () => {
+    const app = await startApp(KEYS_V1)
+    try {
+      await journey(app, 'ada', 'k1')
+      // A signed-in page, for people reading the test output.
+      const context = await browser.newContext()
+      const page = await context.newPage()
+      await signIn(page, app, 'grace')
+      await page.screenshot({ path: path.join(OUTPUT, 'next-app-signed-in.png'), fullPage: true })
+      await context.close()
+      expect(app.log()).not.toMatch(/⨯|Error:/)
+    } finally {
+      await app.stop()
+    }
+  }, 120_000)
+
+  test('key rotation across a restart: the old cookie still works and comes back sealed with the new key', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    const leaving = await browser.newContext()
+    const leavingPage = await leaving.newPage()
+    const before = await startApp(KEYS_V1)
+    try {
+      await signIn(page, before, 'linus')
+      expect(kidOf(await sessionCookie(context))).toBe('k1')
+      await signIn(leavingPage, before, 'linus')
+    } finally {
+      await before.stop()
+    }
+    const after = await startApp(KEYS_V2)
+    try {
+      await page.goto(`${after.url}/dashboard`)
+      expect(await page.textContent('[data-testid=user]')).toBe('linus')
+      expect(kidOf(await sessionCookie(context))).toBe('k2') // re-sealed by the proxy
+      await page.reload()
+      expect(await page.textContent('[data-testid=state]')).toBe('active')
+
+      // Signing out while the proxy re-seals in the same response: the action's deletion comes
+      // after the proxy's Set-Cookie, so it wins. (The page load re-sealed the cookie: put the k1
+      // one back so that the sign-out POST carries it.)
+      const k1Cookie = (await leaving.cookies()).find((c) => c.name === COOKIE)!
+      await leavingPage.goto(`${after.url}/dashboard`)
+      expect(kidOf(await sessionCookie(leaving))).toBe('k2')
+      await leaving.addCookies([k1Cookie])
+      expect(kidOf(await sessionCookie(leaving))).toBe('k1')
+      const signOut = leavingPage.waitForResponse((r) => r.request().method() === 'POST')
+      await leavingPage.click('text=Sign out')
+      const setCookie = (await (await signOut).headersArray()).filter(
+        (h) => h.name.toLowerCase() === 'set-cookie',
+      )
+      expect(
+        setCookie.map((h) => h.value.split('.')[1]?.slice(0, 2) ?? h.value.split(';')[0]),
+      ).toEqual([
+        'k2', // the proxy's re-seal
+        `${COOKIE}=`, // the action's deletion, last
+      ])
+      await leavingPage.waitForURL(`${after.url}/`)
+      expect(await sessionCookie(leaving)).toBeUndefined()
+      expect(await leavingPage.textContent('[data-testid=state]')).toBe('new')
+      expect(after.log()).not.toMatch(/⨯|Error:/)
+    } finally {
+      await after.stop()
+      await context.close()
+      await leaving.close()
+    }
+  }, 120_000)
+
+  describe('with Redis (REDIS_URL)', () => {
+    let redis: RedisServer
+    beforeAll(async () => {
+      redis = await startRedis()
+    })
+    afterAll(async () => {
+      await redis?.stop()
+    })
+
+    test('the same journey against a private redis-server', async () => {
+      const app = await startApp({ ...KEYS_V2, REDIS_URL: `redis://127.0.0.1:${redis.port}` })
+      try {
+        await journey(app, 'barbara', 'k2')
+        // The revocations went to Redis, not to a memory denylist.
+        expect(await rawCommand(redis.port, 'DBSIZE')).toMatch(/^:[1-9]\d*\r\n$/)
+        expect(app.log()).not.toMatch(/⨯|Error:/)
+      } finally {
+        await app.stop()
+      }
+    }, 120_000)
+  })
+})
