@@ -1,0 +1,217 @@
+// cachet strategies compared on the same session data: the sealed cookie (XAES-256-GCM), the JWT
+// strategy (EdDSA, ES256, RS256, HS256 via jose) and hybrid revocation (sealed cookie + denylist
+// check per read, in process and over a real Redis round trip). Prints a Markdown table.
+//
+// Run with `npm run bench:strategies` (builds first). Needs dist/; the Redis rows need
+// redis-server on PATH (a private server on a free port is started and stopped here; no other
+// Redis is touched). BENCH_ROUNDS=<n> sets the rounds per measurement (default 3: the lowest
+// median counts, since load from elsewhere only ever adds time).
+
+import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import os from 'node:os'
+import v8 from 'node:v8'
+import vm from 'node:vm'
+import { Redis } from 'ioredis'
+import { exportJWK, generateKeyPair } from 'jose'
+import { measure } from 'mitata'
+
+const dist = new URL('../dist/', import.meta.url)
+const cachet = await import(new URL('index.js', dist).href)
+const { jwtStrategy } = await import(new URL('jwt.js', dist).href)
+const { createMemoryDenylist, createRedisDenylist } = await import(
+  new URL('denylist.js', dist).href
+)
+
+v8.setFlagsFromString('--expose-gc')
+const gc = vm.runInNewContext('gc')
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+
+// --- Session data: the same for every strategy ---
+
+const DATA = {
+  small: {
+    userId: 'usr_01HZX3M8Q4',
+    role: 'admin',
+    name: 'Ada Lovelace',
+    email: 'ada@example.com',
+  },
+  medium: {
+    userId: 'usr_01HZX3M8Q4',
+    role: 'admin',
+    name: 'Ada Lovelace',
+    email: 'ada@example.com',
+    prefs: { theme: 'dark', locale: 'en-GB', tz: 'Europe/London', beta: true },
+    recent: Array.from({ length: 12 }, (_, i) => ({
+      id: `doc_${(i * 7919).toString(36).padStart(6, '0')}`,
+      title: `Quarterly report ${i}`,
+      seen: 1_700_000_000 + i * 3600,
+    })),
+  },
+}
+
+// --- A private Redis ---
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function startRedis() {
+  const port = await freePort()
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  )
+  const failed = await new Promise((resolve) => {
+    child.once('error', () => resolve(true))
+    setTimeout(() => resolve(false), 300)
+  })
+  if (failed) return undefined
+  const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, lazyConnect: true })
+  await client.connect()
+  return {
+    client,
+    async stop() {
+      client.disconnect()
+      child.kill('SIGTERM')
+      await new Promise((resolve) => child.once('exit', resolve))
+    },
+  }
+}
+
+// --- Contenders ---
+
+const SECRET = cachet.generateSecret()
+const jwtBase = { issuer: 'https://app.example.com', audience: 'https://api.example.com' }
+
+async function jwtKeys(algorithm) {
+  if (algorithm === 'HS256') return { current: 'k1', keys: { k1: cachet.generateSecret() } }
+  const { privateKey } = await generateKeyPair(algorithm, { extractable: true })
+  return { current: 'k1', keys: { k1: await exportJWK(privateKey) } }
+}
+
+const redis = await startRedis()
+const contenders = [
+  {
+    name: 'sealed cookie (XAES-256-GCM)',
+    readable: 'server only',
+    revocation: 'none before expiry',
+    options: {},
+  },
+  {
+    name: 'hybrid: sealed + in-process denylist',
+    readable: 'server only',
+    revocation: 'immediate, one process',
+    options: { denylist: createMemoryDenylist() },
+  },
+]
+if (redis) {
+  contenders.push({
+    name: 'hybrid: sealed + Redis denylist',
+    readable: 'server only',
+    revocation: 'immediate (1 RTT/read)',
+    options: { denylist: createRedisDenylist(redis.client, { timeoutMs: 1000 }) },
+  })
+}
+for (const algorithm of ['EdDSA', 'ES256', 'RS256', 'HS256']) {
+  const strategy = jwtStrategy({ algorithm, keys: await jwtKeys(algorithm), ...jwtBase })
+  await strategy.ready
+  contenders.push({
+    name: `JWT ${algorithm}`,
+    readable: 'anyone with the token',
+    revocation: 'none before expiry',
+    options: { strategy },
+  })
+}
+if (redis) {
+  const strategy = jwtStrategy({ algorithm: 'EdDSA', keys: await jwtKeys('EdDSA'), ...jwtBase })
+  contenders.push({
+    name: 'JWT EdDSA + Redis denylist',
+    readable: 'anyone with the token',
+    revocation: 'immediate (1 RTT/read)',
+    options: { strategy, denylist: createRedisDenylist(redis.client, { timeoutMs: 1000 }) },
+  })
+}
+
+// --- Measurement ---
+
+async function time(fn) {
+  let best
+  for (let round = 0; round < ROUNDS; round++) {
+    const stats = await measure(fn, { heap: null, gc })
+    if (!best || stats.p50 < best.p50) best = stats
+  }
+  return best.p50
+}
+
+const us = (ns) => (ns / 1000).toFixed(ns < 10_000 ? 1 : 0)
+
+// Warm every code path first, so that the first contender does not pay for JIT compilation.
+for (const contender of contenders) {
+  const sessions = cachet.createSessions({ keys: SECRET, ...contender.options })
+  for (let i = 0; i < 300; i++) {
+    const s = await sessions.read(null)
+    await s.save(DATA.small)
+    await sessions.read(`${s.writes[0].name}=${s.writes[0].value}`)
+  }
+}
+
+const rows = []
+for (const contender of contenders) {
+  const sessions = cachet.createSessions({ keys: SECRET, ...contender.options })
+  const sizes = {}
+  const times = {}
+  for (const [label, data] of Object.entries(DATA)) {
+    const session = await sessions.read(null)
+    await session.save(data)
+    const cookie = session.writes[0]
+    const header = `${cookie.name}=${cookie.value}`
+    const check = await sessions.read(header)
+    if (check.state !== 'active')
+      throw new Error(`${contender.name}: the session did not read back`)
+    sizes[label] = { token: session.token.length, setCookie: Buffer.byteLength(cookie.header) }
+    // save: a new session (login): anonymous read + encode (+ the denylist's current versions).
+    const saveNs = await time(async () => {
+      const s = await sessions.read(null)
+      await s.save(data)
+    })
+    // read: parse + verify/open + claims checks (+ the denylist check).
+    const readNs = await time(() => sessions.read(header))
+    times[label] = { saveNs, readNs }
+  }
+  rows.push({ ...contender, sizes, times })
+  process.stderr.write(`measured ${contender.name}\n`)
+}
+if (redis) await redis.stop()
+
+// --- Report ---
+
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
+console.log(
+  `Node ${process.version}, ${cpu} (${os.cpus().length} cores), p50 of the best of ${ROUNDS} rounds.`,
+)
+console.log(
+  `Data: small = ${JSON.stringify(DATA.small).length} B of JSON, medium = ${JSON.stringify(DATA.medium).length} B.`,
+)
+console.log()
+console.log(
+  '| strategy | token (small / medium) | save µs (small / medium) | read µs (small / medium) | who reads the data | revocation |',
+)
+console.log('|---|---:|---:|---:|---|---|')
+for (const row of rows) {
+  const { small, medium } = row.sizes
+  const t = row.times
+  console.log(
+    `| ${row.name} | ${small.token} / ${medium.token} B | ${us(t.small.saveNs)} / ${us(t.medium.saveNs)} | ${us(t.small.readNs)} / ${us(t.medium.readNs)} | ${row.readable} | ${row.revocation} |`,
+  )
+}
