@@ -1,0 +1,98 @@
+// Bundle checks: every subpath an edge runtime loads bundles for a platform without Node
+// ('browser' and 'neutral'), with no Node import, no require(), no Next.js and no Redis client,
+// within a size budget (minified + gzipped, dependencies included: what an edge function ships).
+
+import { readFileSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
+import { build, type Metafile } from 'esbuild'
+import { describe, expect, it } from 'vitest'
+
+const root = new URL('..', import.meta.url)
+
+// Subpaths that only run on Node: their own tests cover them.
+const NODE_ONLY = new Set(['./express', './package.json'])
+
+// Budgets in gzipped bytes, about 20% above the sizes measured when each was set. A subpath that
+// outgrows its budget needs a look at what it pulled in, then a deliberate new budget.
+const BUDGET_GZIP_BYTES: Record<string, number> = {
+  '.': 21_100,
+  './web': 340,
+  './denylist': 7_600,
+  './jwt': 22_800,
+  './next': 1_200,
+  './csrf': 8_150,
+}
+
+const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
+  exports: Record<string, string | { default: string }>
+}
+
+/** `./dist/web.js` → `src/web.ts`, for every subpath export an edge runtime may load. */
+const edgeEntries = Object.entries(pkg.exports)
+  .filter(([subpath]) => !NODE_ONLY.has(subpath))
+  .map(([subpath, target]) => {
+    const dist = typeof target === 'string' ? target : target.default
+    const match = /^\.\/dist\/(.+)\.js$/.exec(dist)
+    if (!match) throw new Error(`export ${subpath} does not point into dist/: ${dist}`)
+    return { subpath, source: `src/${match[1]}.ts` }
+  })
+
+async function bundle(source: string, platform: 'browser' | 'neutral') {
+  const result = await build({
+    entryPoints: [new URL(source, root).pathname],
+    bundle: true,
+    write: false,
+    metafile: true,
+    minify: true,
+    format: 'esm',
+    platform,
+    // 'neutral' resolves no package main field by default; edge bundlers (Next.js, Wrangler)
+    // read these, and `cookie` 1.x has no `exports`.
+    ...(platform === 'neutral' ? { mainFields: ['module', 'main'] } : {}),
+    target: 'es2022',
+    logLevel: 'silent',
+  })
+  const text = result.outputFiles[0]!.text
+  const output = Object.values(result.metafile.outputs)[0] as Metafile['outputs'][string]
+  return { text, output, inputs: Object.keys(result.metafile.inputs) }
+}
+
+const sizes: string[] = []
+
+describe.each(edgeEntries)('$subpath ($source)', ({ subpath, source }) => {
+  it.each(['browser', 'neutral'] as const)(
+    'bundles for platform %s with no Node, Next.js or Redis import',
+    async (platform) => {
+      // A Node built-in import fails the build itself on these platforms.
+      const { text, output, inputs } = await bundle(source, platform)
+      // Fully self-contained: nothing left for a runtime to resolve.
+      expect(output.imports).toEqual([])
+      expect(text).not.toMatch(/\brequire\s*\(/)
+      expect(text).not.toMatch(/\bBuffer\b/)
+      // "node:" may only appear as the run-time lookup of the optional native AEAD backend.
+      const nodeRefs = [...text.matchAll(/.{0,30}["']node:[a-z_/]+["']/g)].map((m) => m[0])
+      for (const ref of nodeRefs) expect(ref).toMatch(/getBuiltinModule\?\.\(["']node:crypto["']$/)
+      expect(inputs.filter((input) => /node_modules\/(next|ioredis|@next)\//.test(input))).toEqual(
+        [],
+      )
+      expect(text).not.toMatch(/["'](next|ioredis)(\/[\w./-]*)?["']/)
+    },
+  )
+
+  it('stays within its gzipped size budget', async () => {
+    const budget = BUDGET_GZIP_BYTES[subpath]
+    expect(budget, `add a size budget for ${subpath}`).toBeTypeOf('number')
+    const { text } = await bundle(source, 'browser')
+    const gzipped = gzipSync(text, { level: 9 }).length
+    sizes.push(
+      `${subpath.padEnd(12)} ${String(text.length).padStart(7)} B min  ${String(gzipped).padStart(6)} B gz  (budget ${budget})`,
+    )
+    console.log(`bundle ${sizes.at(-1)}`)
+    expect(gzipped).toBeLessThanOrEqual(budget!)
+  })
+})
+
+it('covers the core and the Fetch adapter', () => {
+  // The list comes from package.json; make sure it is not empty or missing the essentials.
+  expect(edgeEntries.map((e) => e.subpath)).toEqual(expect.arrayContaining(['.', './web']))
+})
