@@ -92,7 +92,7 @@ interface ServerOptions {
   readonly cluster?: boolean
 }
 
-/** Starts a private redis-server on a free port and waits until it answers PING. */
+/** Starts a private redis-server on a free port and waits until it answers (with its own pid). */
 export async function startRedis(options: ServerOptions = {}): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'cachet-redis-'))
   for (let attempt = 0; ; attempt++) {
@@ -144,7 +144,8 @@ async function launch(port: number, dir: string, options: ServerOptions): Promis
     })
     await waitFor(async () => {
       if (exited) throw new Error('redis-server exited')
-      return (await rawCommand(port, 'PING', 500)).startsWith('+PONG')
+      // Ours, not a server another test started on the same port a moment earlier.
+      return (await rawCommand(port, 'INFO server', 500)).includes(`process_id:${proc.pid}\r\n`)
     }, `redis-server on ${port}`).catch((error: unknown) => {
       proc.kill('SIGKILL')
       throw error
