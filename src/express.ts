@@ -106,11 +106,13 @@ export interface NodeResponse {
   statusMessage: string
   getHeader(name: string): number | string | readonly string[] | undefined
   setHeader(name: string, value: string | readonly string[]): unknown
-  writeHead: (...args: never[]) => unknown
-  write: (...args: never[]) => unknown
-  end: (...args: never[]) => unknown
-  flushHeaders?: (...args: never[]) => unknown
+  writeHead(statusCode: number, ...rest: unknown[]): unknown
+  write(chunk: unknown, ...rest: unknown[]): unknown
+  end(...args: unknown[]): unknown
 }
+
+// The response methods cachet wraps, as plain function-valued properties.
+type Methods = Record<string, ((...args: unknown[]) => unknown) | undefined>
 
 /** Express's `next`, or any callback that takes an error. */
 export type NextFunction = (error?: unknown) => void
@@ -204,8 +206,9 @@ function moveWriteHeadHeaders(res: NodeResponse, args: unknown[]): unknown[] {
   for (const [name, value] of pairs) {
     if (name.toLowerCase() === 'set-cookie') {
       hasCookies = true
-      if (Array.isArray(value)) cookies.push(...value.map(String))
-      else if (value !== undefined) cookies.push(String(value))
+      // Header values are strings or numbers (Node stringifies them the same way).
+      if (Array.isArray(value)) cookies.push(...value.map((v) => `${v as string}`))
+      else if (value !== undefined) cookies.push(`${value as string}`)
     } else {
       res.setHeader(name, value as string | readonly string[])
     }
@@ -419,8 +422,9 @@ function attach<T extends object>(
   PROXIES.add(proxy)
 
   // Just before the headers go out: add the cookie writes. Never throws for session reasons.
-  const originalWriteHead = res.writeHead
-  res.writeHead = function writeHead(this: unknown, ...args: unknown[]) {
+  const methods = res as unknown as Methods
+  const originalWriteHead = methods.writeHead!
+  methods.writeHead = function writeHead(this: unknown, ...args: unknown[]) {
     let forwarded = args
     if (!headersFired && !res.headersSent) {
       const status = args[0]
@@ -457,39 +461,39 @@ function attach<T extends object>(
         res.setHeader('cache-control', 'private, no-store')
       }
     }
-    return Reflect.apply(originalWriteHead, res, forwarded) as unknown
-  } as NodeResponse['writeHead']
+    return originalWriteHead.apply(res, forwarded)
+  }
 
   // res.write() and res.flushHeaders() send the head at once (Node calls writeHead from them):
   // from then on writeHead is never postponed.
   for (const method of ['write', 'flushHeaders'] as const) {
-    const original = res[method]
+    const original = methods[method]
     if (typeof original !== 'function') continue
-    res[method] = function (this: unknown, ...args: unknown[]) {
+    methods[method] = function (this: unknown, ...args: unknown[]) {
       streaming = true
-      return Reflect.apply(original, res, args) as unknown
-    } as NodeResponse['write']
+      return original.apply(res, args)
+    }
   }
 
   // res.end(): seal unsaved changes first (asynchronous), then end. Express's send, json,
   // redirect and render all end here.
-  const originalEnd = res.end
-  res.end = function end(this: unknown, ...args: unknown[]) {
+  const originalEnd = methods.end!
+  methods.end = function end(this: unknown, ...args: unknown[]) {
     if (ending || sent() || (busy === 0 && !dirty())) {
-      return Reflect.apply(originalEnd, res, args) as unknown
+      return originalEnd.apply(res, args)
     }
     ending = true
     enqueue(async () => {
       if (!sent() && dirty()) await save()
     }).then(
-      () => invoke(() => Reflect.apply(originalEnd, res, args)),
+      () => invoke(() => originalEnd.apply(res, args)),
       (error: unknown) => {
         failed = true
         invoke(next, error)
       },
     )
     return res
-  } as NodeResponse['end']
+  }
 
   return proxy
 }
@@ -558,7 +562,7 @@ function rejectForbidden(_reason: CsrfRejectReason, _req: NodeRequest, res: Node
   res.statusCode = 403
   res.setHeader('content-type', 'text/plain; charset=utf-8')
   res.setHeader('cache-control', 'no-store')
-  Reflect.apply(res.end, res, ['Forbidden'])
+  res.end('Forbidden')
 }
 
 /**
