@@ -20,7 +20,6 @@ const SESSIONS = 1000 // distinct sessions, cycled
 const LATENCY_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 5000)
 const THROUGHPUT_MS = Number(process.env.BENCH_MS ?? 2000)
 const CONCURRENCY = 32
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 
 // --- A private redis-server ---
 
@@ -110,46 +109,72 @@ async function cookiesFor(sessions) {
   return cookies
 }
 
-async function measure(name, sessions, admin) {
+// Scenarios are measured in interleaved slices (a few hundred requests, or a short window, each
+// in turn), so that load from other processes on a shared machine spreads over all of them.
+const SLICES = 10
+
+async function prepare(name, sessions) {
   const cookies = await cookiesFor(sessions)
   // Warm-up: JIT, connection, and (with the cache) a live subscription and a filled cache.
   for (let round = 0; round < 3; round++)
     for (const cookie of cookies) await request(sessions, cookie)
+  return {
+    name,
+    sessions,
+    cookies,
+    latencies: [],
+    commands: new Map(),
+    done: 0,
+    seconds: 0,
+    next: 0,
+  }
+}
 
+async function latencySlice(s, admin, count) {
   const before = await commandCalls(admin)
-  const latencies = new Float64Array(LATENCY_REQUESTS)
-  for (let i = 0; i < LATENCY_REQUESTS; i++) {
+  for (let i = 0; i < count; i++) {
     const start = performance.now()
-    await request(sessions, cookies[i % SESSIONS])
-    latencies[i] = performance.now() - start
+    await request(s.sessions, s.cookies[s.next++ % SESSIONS])
+    s.latencies.push(performance.now() - start)
   }
   const after = await commandCalls(admin)
-  const commands = {}
   for (const [cmd, n] of after) {
     const d = n - (before.get(cmd) ?? 0)
-    if (d > 0) commands[cmd] = d / LATENCY_REQUESTS
+    if (d > 0) s.commands.set(cmd, (s.commands.get(cmd) ?? 0) + d)
   }
-  latencies.sort()
+}
 
-  let done = 0
-  const deadline = performance.now() + THROUGHPUT_MS
+async function throughputSlice(s, ms) {
+  const deadline = performance.now() + ms
   const started = performance.now()
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, w) => {
-      for (let i = w; performance.now() < deadline; i += CONCURRENCY) {
-        await request(sessions, cookies[i % SESSIONS])
-        done++
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < deadline) {
+        await request(s.sessions, s.cookies[s.next++ % SESSIONS])
+        s.done++
       }
     }),
   )
-  const seconds = (performance.now() - started) / 1000
-  return {
-    name,
-    p50Ms: quantile(latencies, 0.5),
-    p99Ms: quantile(latencies, 0.99),
-    perSecond: done / seconds,
-    commands,
-  }
+  s.seconds += (performance.now() - started) / 1000
+}
+
+async function measureAll(scenarios, admin) {
+  for (let slice = 0; slice < SLICES; slice++)
+    for (const s of scenarios) await latencySlice(s, admin, Math.ceil(LATENCY_REQUESTS / SLICES))
+  for (let slice = 0; slice < SLICES; slice++)
+    for (const s of scenarios) await throughputSlice(s, THROUGHPUT_MS / SLICES)
+  return scenarios.map((s) => {
+    const sorted = Float64Array.from(s.latencies).sort()
+    const commands = {}
+    for (const [cmd, n] of s.commands) commands[cmd] = n / sorted.length
+    return {
+      name: s.name,
+      p50Ms: quantile(sorted, 0.5),
+      p99Ms: quantile(sorted, 0.99),
+      perSecond: s.done / s.seconds,
+      commands,
+    }
+  })
 }
 
 // --- Run ---
@@ -167,51 +192,25 @@ try {
   const keys = generateSecret()
   const admin = client()
   const base = { keys, maxAgeSeconds: 3600 }
-  const scenarios = [
-    ['stateless', () => createSessions(base)],
-    [
-      'hybrid, no cache',
-      () => {
-        const denylist = createRedisDenylist(client(), {
-          prefix: `bench-${denylists.length}:`,
-          timeoutMs: 1000,
-        })
-        denylists.push(denylist)
-        return createSessions({ ...base, denylist })
-      },
-    ],
-    [
-      'hybrid, cache 5 s',
-      () => {
-        const denylist = createRedisDenylist(client(), {
-          prefix: `bench-${denylists.length}:`,
-          timeoutMs: 1000,
-          cacheTtlMs: 5000,
-        })
-        denylists.push(denylist)
-        return createSessions({ ...base, denylist })
-      },
-    ],
-  ]
-  // Rounds interleave the scenarios so that noise from a shared machine spreads over all three;
-  // each figure is the median over the rounds.
-  const runs = scenarios.map(() => [])
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, [name, make]] of scenarios.entries())
-      runs[i].push(await measure(name, make(), admin))
+  const withDenylist = (options) => {
+    const denylist = createRedisDenylist(client(), {
+      prefix: `bench-${denylists.length}:`,
+      timeoutMs: 1000,
+      ...options,
+    })
+    denylists.push(denylist)
+    return createSessions({ ...base, denylist })
   }
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
-  const results = runs.map((rs) => ({
-    name: rs[0].name,
-    p50Ms: median(rs.map((r) => r.p50Ms)),
-    p99Ms: median(rs.map((r) => r.p99Ms)),
-    perSecond: median(rs.map((r) => r.perSecond)),
-    commands: rs[rs.length - 1].commands,
-  }))
+  const scenarios = [
+    await prepare('stateless', createSessions(base)),
+    await prepare('hybrid, no cache', withDenylist({})),
+    await prepare('hybrid, cache 5 s', withDenylist({ cacheTtlMs: 5000 })),
+  ]
+  const results = await measureAll(scenarios, admin)
   const stateless = results[0]
   const fmt = (n, digits = 3) => n.toFixed(digits)
   console.log(
-    `redis-server ${redis.port}, node ${process.version}, ${LATENCY_REQUESTS} sequential requests, ${CONCURRENCY} concurrent for ${THROUGHPUT_MS} ms, median of ${ROUNDS} rounds`,
+    `redis-server ${redis.port}, node ${process.version}, ${LATENCY_REQUESTS} sequential requests, ${CONCURRENCY} concurrent for ${THROUGHPUT_MS} ms, interleaved in ${SLICES} slices`,
   )
   console.log(
     '| cycle (read → save) | p50 ms | p99 ms | requests/s | vs stateless | Redis commands/request |',
