@@ -285,8 +285,19 @@ export function createCsrf(options: CsrfOptions): Csrf {
   const ownSet = new Set(own)
   const trustedSet = new Set(trusted)
 
-  const mac = (kid: string, sessionId: string, nonce: string): Uint8Array =>
-    hmac(sha256, keys.subkey(kid, 'csrf'), lengthPrefixed(MAC_CONTEXT, kid, sessionId, nonce))
+  // One keyed HMAC state per key id, cloned per token: the key schedule is paid once.
+  const macStates = new Map<string, ReturnType<typeof hmac.create>>()
+  const mac = (kid: string, sessionId: string, nonce: string): Uint8Array => {
+    let state = macStates.get(kid)
+    if (!state) {
+      state = hmac.create(sha256, keys.subkey(kid, 'csrf'))
+      macStates.set(kid, state)
+    }
+    return state
+      .clone()
+      .update(lengthPrefixed(MAC_CONTEXT, kid, sessionId, nonce))
+      .digest()
+  }
 
   // The app's own origins for this request: configured, plus the request's with trustHost.
   function selfOrigins(request: CsrfRequest): Set<string> {
