@@ -486,7 +486,16 @@ function attach<T extends object>(
     enqueue(async () => {
       if (!sent() && dirty()) await save()
     }).then(
-      () => invoke(() => originalEnd.apply(res, args)),
+      () => {
+        try {
+          originalEnd.apply(res, args)
+        } catch (error) {
+          // What Node would have thrown into the route (an invalid header, say) goes where
+          // Express sends a route's exceptions.
+          failed = true
+          invoke(next, error)
+        }
+      },
       (error: unknown) => {
         failed = true
         invoke(next, error)
