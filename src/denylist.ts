@@ -444,7 +444,8 @@ function createCaller(client: RedisDenylistClient, timeoutMs: number, clock: () 
         lastSendMs = clock()
         let reply: Promise<unknown>
         try {
-          reply = send()
+          // Promise.resolve: a client answering synchronously cannot throw out of an event handler.
+          reply = Promise.resolve(send())
         } catch (cause) {
           finish(unavailable('the Redis client refused the command', cause))
           return
@@ -597,9 +598,10 @@ function createLocalCache(
       subscriber.off('ready', subscribe)
       subscriber.off('close', onDown)
       subscriber.off('end', onDown)
+      // An owned subscriber keeps its no-op error listener: events may follow the disconnect.
       if (owned) subscriber.disconnect()
-      else await subscriber.unsubscribe(channel).catch(noop)
-      if (owned) subscriber.off('error', noop)
+      // Not awaited: an offline subscriber would hold the unsubscribe in its queue.
+      else subscriber.unsubscribe(channel).catch(noop)
     },
   }
 }
@@ -683,6 +685,13 @@ export function createRedisDenylist(
     }
     if (options.subscriber === client)
       optionError('subscriber must be a separate connection (client.duplicate())')
+  }
+  if (
+    cacheTtlMs > 0 &&
+    options.subscriber === undefined &&
+    typeof client.duplicate !== 'function'
+  ) {
+    optionError('the cache needs a subscriber connection: pass one, or a client with duplicate()')
   }
   const clock = options.now ?? (() => performance.now())
   if (typeof clock !== 'function') optionError('now must be a function')
