@@ -1,9 +1,10 @@
 // End to end: `next build` of examples/next-app (once per run), `next start` on free ports, driven
 // by Debian's Chromium through playwright-core. Covers every Next.js context the adapter serves,
 // revocation across browsers (in memory, then Redis), key rotation across a restart and hostile
-// cookies. Needs `npm run build` first (npm test's pretest does it) and /usr/bin/chromium.
+// cookies. Needs `npm run build` first (npm test's pretest does it) and /usr/bin/chromium
+// (or CHROMIUM_PATH).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -115,8 +116,14 @@ beforeAll(async () => {
     timeout: 240_000,
   })
   if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`)
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+  if (!existsSync(executablePath)) {
+    throw new Error(
+      `no Chromium at ${executablePath}: apt-get install chromium, or set CHROMIUM_PATH`,
+    )
+  }
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath,
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -156,7 +163,7 @@ async function json(
   return { status: response!.status(), body: (await response!.json()) as Record<string, unknown> }
 }
 
-/** The checks that need one app: sign-in, contexts, revocation across browsers, hostile cookies. */
+/** Sign-in, every context, sign-out, and revocation across two browsers. */
 async function journey(app: App, user: string, kid: string): Promise<void> {
   const context = await browser.newContext()
   const page = await context.newPage()
@@ -181,7 +188,7 @@ async function journey(app: App, user: string, kid: string): Promise<void> {
 
   // Server action updates the data; the re-render and a reload show it.
   await page.fill('input[name=displayName]', `${user} Lovelace`)
-  await page.click('text=Save')
+  await page.click('button:text-is("Save")')
   await page.waitForSelector(`[data-testid=greeting]:has-text("Hello, ${user} Lovelace")`)
   await page.reload()
   expect(await page.textContent('[data-testid=display-name]')).toBe(`${user} Lovelace`)
@@ -205,7 +212,7 @@ async function journey(app: App, user: string, kid: string): Promise<void> {
 
   // Sign out: the cookie is gone, the session page is anonymous, the dashboard redirects.
   await page.goto(`${app.url}/dashboard`)
-  await page.click('text=Sign out')
+  await page.click('button:text-is("Sign out")')
   await page.waitForURL(`${app.url}/`)
   expect(await page.textContent('[data-testid=state]')).toBe('new')
   expect(await sessionCookie(context)).toBeUndefined()
@@ -219,7 +226,7 @@ async function journey(app: App, user: string, kid: string): Promise<void> {
   await signIn(otherPage, app, user)
   const otherCookie = await sessionCookie(other)
   expect(otherCookie).toBeDefined()
-  await page.click('text=Sign out everywhere')
+  await page.click('button:text-is("Sign out everywhere")')
   await page.waitForURL(/\/signin$/)
   // The proxy only verifies the seal (optimistic); the page asks the denylist and redirects.
   await otherPage.goto(`${app.url}/dashboard`)
@@ -236,7 +243,13 @@ async function journey(app: App, user: string, kid: string): Promise<void> {
   expect(await sessionCookie(other)).toBeUndefined()
   await other.close()
 
-  // Tampered, truncated and foreign cookies: an anonymous page, never an error page.
+  await context.close()
+}
+
+/** Tampered, truncated and foreign cookies: an anonymous page, never an error page. */
+async function hostileCookies(app: App, user: string): Promise<void> {
+  const context = await browser.newContext()
+  const page = await context.newPage()
   await signIn(page, app, user)
   const real = (await context.cookies()).find((c) => c.name === COOKIE)!
   const good = real.value
@@ -263,6 +276,7 @@ describe('examples/next-app in Chromium', () => {
     const app = await startApp(KEYS_V1)
     try {
       await journey(app, 'ada', 'k1')
+      await hostileCookies(app, 'ada')
       // A signed-in page, for people reading the test output.
       const context = await browser.newContext()
       const page = await context.newPage()
@@ -305,7 +319,7 @@ describe('examples/next-app in Chromium', () => {
       await leaving.addCookies([k1Cookie])
       expect(kidOf(await sessionCookie(leaving))).toBe('k1')
       const signOut = leavingPage.waitForResponse((r) => r.request().method() === 'POST')
-      await leavingPage.click('text=Sign out')
+      await leavingPage.click('button:text-is("Sign out")')
       const setCookie = (await (await signOut).headersArray()).filter(
         (h) => h.name.toLowerCase() === 'set-cookie',
       )
