@@ -1,6 +1,8 @@
 // Denylist tests against real redis-server processes started on free ports (never :6379):
 // the contract on memory, a single server and a three-node Cluster; two session managers with
 // separate connections acting as two app instances; faults (killed, SIGSTOPped, restarted).
+import { build } from 'esbuild'
+import { EdgeRuntime } from 'edge-runtime'
 import { Cluster, Redis, type RedisOptions } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CookieWrite } from '../src/cookie.js'
@@ -197,6 +199,64 @@ describe('memory denylist', () => {
   })
 })
 
+// --- Edge runtime ---
+
+describe('in the edge-runtime VM (no Node globals)', () => {
+  it('the memory denylist revokes, and the Redis denylist loads, hashes ids and fails closed', async () => {
+    // cachet and cachet/denylist bundled into one script, as an edge platform receives them.
+    const result = await build({
+      stdin: {
+        contents: `export * from './src/index.ts'\nexport * from './src/denylist.ts'`,
+        resolveDir: new URL('..', import.meta.url).pathname,
+        loader: 'ts',
+      },
+      bundle: true,
+      write: false,
+      format: 'iife',
+      globalName: 'cachet',
+      platform: 'browser',
+      target: 'es2022',
+      logLevel: 'silent',
+    })
+    const bundle = result.outputFiles[0]!.text
+    // No Redis package, no Node: cachet only names ioredis in its messages.
+    expect(bundle).not.toMatch(/["']ioredis["']|\bBuffer\b|\brequire\s*\(/)
+    const vm = new EdgeRuntime()
+    vm.evaluate(bundle)
+    const json = await vm.evaluate<Promise<string>>(`(async () => {
+      const sessions = cachet.createSessions({
+        keys: ${JSON.stringify(SECRET)},
+        denylist: cachet.createMemoryDenylist(),
+      })
+      const login = await sessions.read(undefined)
+      await login.save({ userId: 'a:b {c} é' })
+      const cookie = login.writes.map((w) => w.name + '=' + w.value).join('; ')
+      const before = (await sessions.read(cookie)).state
+      await (await sessions.read(cookie)).destroy()
+      const after = await sessions.read(cookie)
+      // A Redis denylist over a client that has ended: constructed, ids hashed, call refused.
+      const ended = {
+        status: 'end', isCluster: false,
+        mget() {}, set() {}, incr() {}, eval() {}, publish() {}, subscribe() {}, unsubscribe() {},
+        connect() {}, disconnect() {}, duplicate() { return ended }, on() {}, off() {},
+      }
+      const redis = cachet.createRedisDenylist(ended, { timeoutMs: 50 })
+      let code
+      try {
+        await redis.check({ sessionId: 's', userId: 'x'.repeat(1 << 20), userVersion: 0, epoch: 0 })
+      } catch (error) {
+        code = error.code
+      }
+      return JSON.stringify({ before, after: after.state + '/' + after.reason, code })
+    })()`)
+    expect(JSON.parse(json)).toEqual({
+      before: 'active',
+      after: 'revoked/session-revoked',
+      code: 'ERR_DENYLIST_UNAVAILABLE',
+    })
+  })
+})
+
 // --- Redis, single server ---
 
 describe('Redis denylist, single server', () => {
@@ -353,6 +413,17 @@ describe('Redis denylist, single server', () => {
   })
 
   it('validates its options eagerly with ERR_DENYLIST_OPTIONS', () => {
+    const pick = (c: Redis) => ({
+      status: c.status,
+      isCluster: false,
+      mget: c.mget.bind(c),
+      set: c.set.bind(c),
+      incr: c.incr.bind(c),
+      eval: c.eval.bind(c),
+      publish: c.publish.bind(c),
+      on: c.on.bind(c),
+      off: c.off.bind(c),
+    })
     const bad: [unknown, unknown][] = [
       [undefined, {}],
       [{}, {}],
@@ -373,6 +444,8 @@ describe('Redis denylist, single server', () => {
       [client, { cacheTtlMs: 100, subscriber: client }],
       [client, { cacheTtlMs: 100, subscriber: {} }],
       [client, { now: 'soon' }],
+      // A client-shaped object without duplicate(): the cache has no way to get a subscriber.
+      [{ ...pick(client), duplicate: undefined }, { cacheTtlMs: 100 }],
     ]
     for (const [c, options] of bad) {
       expect(() => createRedisDenylist(c as Redis, options as RedisDenylistOptions)).toThrow(
