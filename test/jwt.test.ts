@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { EdgeRuntime } from 'edge-runtime'
 import fc from 'fast-check'
@@ -1179,7 +1180,11 @@ describe('edge runtime', () => {
   test('bundled without Node built-ins, it signs, reads Bearer and verifies inside EdgeRuntime', async () => {
     const bundle = (contents: string, format: 'esm' | 'iife') =>
       build({
-        stdin: { contents, resolveDir: process.cwd(), loader: 'ts' },
+        stdin: {
+          contents,
+          resolveDir: fileURLToPath(new URL('..', import.meta.url)),
+          loader: 'ts',
+        },
         bundle: true,
         format,
         globalName: 'cachet',
