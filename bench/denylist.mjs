@@ -192,8 +192,8 @@ try {
   const keys = generateSecret()
   const admin = client()
   const base = { keys, maxAgeSeconds: 3600 }
-  const withDenylist = (options) => {
-    const denylist = createRedisDenylist(client(), {
+  const withDenylist = (options, clientOptions = {}) => {
+    const denylist = createRedisDenylist(client(clientOptions), {
       prefix: `bench-${denylists.length}:`,
       timeoutMs: 1000,
       ...options,
@@ -204,6 +204,11 @@ try {
   const scenarios = [
     await prepare('stateless', createSessions(base)),
     await prepare('hybrid, no cache', withDenylist({})),
+    // ioredis writes the commands of concurrent requests in one batch per tick.
+    await prepare(
+      'hybrid, no cache, enableAutoPipelining',
+      withDenylist({}, { enableAutoPipelining: true }),
+    ),
     await prepare('hybrid, cache 5 s', withDenylist({ cacheTtlMs: 5000 })),
   ]
   const results = await measureAll(scenarios, admin)
