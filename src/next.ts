@@ -14,14 +14,18 @@
 
 import type { CookieWrite, SetCookieAttributes } from './cookie.js'
 import { SessionError } from './errors.js'
-import type { Session, Sessions } from './session.js'
+import type { ActiveSession, AnonymousSession, Session, Sessions } from './session.js'
 
 /** Options in the shape `cookies().set(name, value, options)` and `response.cookies.set` take. */
 export type NextCookieOptions = SetCookieAttributes & { readonly expires?: Date }
 
-/** What cachet uses of `await cookies()` from `next/headers` (route handler, action, component). */
-export interface NextCookieStore {
+/** What {@link readSession} uses of `await cookies()` from `next/headers`. */
+export interface NextCookieReader {
   getAll(): ReadonlyArray<{ readonly name: string; readonly value: string }>
+}
+
+/** What {@link getSession} uses of `await cookies()` from `next/headers`. */
+export interface NextCookieStore extends NextCookieReader {
   set(name: string, value: string, options: NextCookieOptions): unknown
 }
 
@@ -49,43 +53,61 @@ type Writes = { readonly writes: readonly CookieWrite[] }
 const optionsOf = (write: CookieWrite): NextCookieOptions =>
   write.options.maxAge > 0 ? write.options : { ...write.options, expires: new Date(0) }
 
-// Re-applies the session's writes after each save(), regenerate() and destroy(). `apply` throws
-// a SessionError ERR_READ_ONLY when the framework refuses the write.
-function bindWrites<T>(
-  session: Session<T>,
-  apply: (writes: readonly CookieWrite[]) => void,
-): Session<T> {
-  for (const method of ['save', 'regenerate', 'destroy'] as const) {
+const METHODS = ['save', 'regenerate', 'destroy'] as const
+
+/**
+ * A session read where cookies cannot be written (a server component): no `save`, `regenerate`
+ * or `destroy`. Narrow on `state` as with {@link Session}.
+ */
+export type ReadonlySession<T> =
+  | Omit<ActiveSession<T>, (typeof METHODS)[number]>
+  | Omit<AnonymousSession<T>, (typeof METHODS)[number]>
+
+const readOnly = (cause?: unknown): SessionError =>
+  new SessionError(
+    'ERR_READ_ONLY',
+    'cookies cannot be written here (a Server Component, or after the response started): ' +
+      'save, regenerate or destroy the session in a Server Action, a Route Handler or the proxy',
+    cause === undefined ? {} : { cause },
+  )
+
+// Wraps save(), regenerate() and destroy(): `before` may refuse the call before it has any effect
+// (denylist writes included); `after` applies the cookie writes it produced.
+function wrapMethods<T>(session: Session<T>, before: () => void, after: () => void): void {
+  for (const method of METHODS) {
     const original = (session[method] as (...args: unknown[]) => Promise<void>).bind(session)
     Object.defineProperty(session, method, {
       configurable: true,
       writable: true,
       value: async (...args: unknown[]) => {
+        before()
         await original(...args)
-        apply(session.writes)
+        after()
       },
     })
   }
-  return session
 }
 
-const readOnly = (cause: unknown): SessionError =>
-  new SessionError(
-    'ERR_READ_ONLY',
-    'cookies cannot be written here (a Server Component, or after the response started): ' +
-      'save, regenerate or destroy the session in a Server Action, a Route Handler or the proxy',
-    { cause },
-  )
+// Next decodes values and drops duplicate names; cachet's values are base64url, so rebuilding the
+// header loses nothing it would accept. Empty or missing values are deletions made earlier in this
+// request (Next merges a proxy's `Set-Cookie: name=` in as `value: undefined`).
+const cookieHeaderOf = (cookieStore: NextCookieReader): string =>
+  cookieStore
+    .getAll()
+    .filter((c) => typeof c.value === 'string' && c.value !== '' && !c.value.includes(';'))
+    .map((c) => `${c.name}=${c.value}`)
+    .join('; ')
 
 /**
- * Reads the session in an App Router route handler, server action or server component from
- * `await cookies()`. Later `save()`, `regenerate()` and `destroy()` write through
- * `cookieStore.set()`. A refresh due at read time is written where Next allows it and skipped
- * where it does not (a server component; the proxy refreshes for pages).
+ * Reads the session in an App Router route handler or server action from `await cookies()`.
+ * `save()`, `regenerate()` and `destroy()` write through `cookieStore.set()`; a refresh, re-seal
+ * or clearing due at read time is written at once.
  *
- * Server components cannot set cookies: there `save()`, `regenerate()` and `destroy()` throw
- * `ERR_READ_ONLY` (after their in-memory and denylist effects). cachet detects this by the store
- * refusing `set()`, whatever Next's error says.
+ * In a server component use {@link readSession}. If this is called there anyway, reading works
+ * and the writes due at read time are skipped; `save()`, `regenerate()` and `destroy()` throw
+ * `ERR_READ_ONLY`: before any effect when the store already refused a write, else after their
+ * in-memory and denylist effects. The refusal is recognised by `set()` throwing, whatever Next's
+ * message says.
  *
  * @param cookieStore `await cookies()` from `next/headers`.
  * @returns The session. Never throws for anything the client sent.
@@ -106,30 +128,60 @@ export async function getSession<T>(
   cookieStore: NextCookieStore,
   sessions: Sessions<T>,
 ): Promise<Session<T>> {
-  // Next decodes values and drops duplicate names; cachet's values are base64url, so rebuilding
-  // the header loses nothing it would accept. Empty or missing values are deletions made earlier
-  // in this request (Next merges a proxy's `Set-Cookie: name=` in as `value: undefined`).
-  const header = cookieStore
-    .getAll()
-    .filter((c) => typeof c.value === 'string' && c.value !== '' && !c.value.includes(';'))
-    .map((c) => `${c.name}=${c.value}`)
-    .join('; ')
-  const session = await sessions.read(header)
-  const apply = (writes: readonly CookieWrite[]) => {
-    for (const write of writes) cookieStore.set(write.name, write.value, optionsOf(write))
+  const session = await sessions.read(cookieHeaderOf(cookieStore))
+  let writable = true
+  const apply = () => {
+    try {
+      for (const w of session.writes) cookieStore.set(w.name, w.value, optionsOf(w))
+    } catch (cause) {
+      writable = false
+      throw readOnly(cause)
+    }
   }
   try {
-    apply(session.writes)
+    apply()
   } catch {
     // Read-only here: the refresh or the clearing of a bad cookie waits for a writable request.
   }
-  return bindWrites(session, (writes) => {
-    try {
-      apply(writes)
-    } catch (cause) {
-      throw readOnly(cause)
-    }
-  })
+  wrapMethods(
+    session,
+    () => {
+      if (!writable) throw readOnly()
+    },
+    apply,
+  )
+  return session
+}
+
+/**
+ * Reads the session in a server component, where Next forbids cookie writes. The result has no
+ * `save`, `regenerate` or `destroy` (plain JavaScript calling them gets `ERR_READ_ONLY` before any
+ * effect). A refresh due at read time is left to the proxy or the next writable request.
+ *
+ * @param cookieStore `await cookies()` from `next/headers`.
+ * @returns The session. Never throws for anything the client sent.
+ * @example
+ * ```tsx
+ * export default async function Page() {
+ *   const session = await readSession(await cookies(), sessions)
+ *   if (session.state !== 'active') redirect('/signin')
+ *   return <h1>Hello, {session.data.name}</h1>
+ * }
+ * ```
+ */
+export async function readSession<T>(
+  cookieStore: NextCookieReader,
+  sessions: Sessions<T>,
+): Promise<ReadonlySession<T>> {
+  const session = await sessions.read(cookieHeaderOf(cookieStore))
+  wrapMethods(
+    session,
+    () => {
+      throw readOnly()
+    },
+    () => undefined,
+  )
+  return session
 }
 
 /**
@@ -195,8 +247,8 @@ export function applySessionCookies<R extends NextResponseLike>(response: R, ses
  * set by others.
  *
  * @returns The session. Never throws for anything the client sent.
- * @throws From `save()`, `regenerate()` and `destroy()`: `ERR_READ_ONLY` once the response
- *   headers were sent.
+ * @throws From `save()`, `regenerate()` and `destroy()`: `ERR_READ_ONLY`, before any effect,
+ *   once the response headers were sent.
  * @example
  * ```ts
  * export default async function handler(req: NextApiRequest, res: NextApiResponse) {
@@ -213,16 +265,23 @@ export async function getApiSession<T>(
   const cookie = req.headers.cookie
   const session = await sessions.read(typeof cookie === 'string' ? cookie : undefined)
   let ours: readonly string[] = []
-  const apply = (writes: readonly CookieWrite[]) => {
-    if (res.headersSent) throw readOnly(undefined)
+  const apply = () => {
     const current = res.getHeader('set-cookie')
-    const others = (
-      current === undefined ? [] : Array.isArray(current) ? current : [String(current)]
-    ).filter((h: string) => !ours.includes(h))
-    ours = writes.map((w) => w.header)
+    const list: readonly (string | number)[] =
+      current === undefined ? [] : typeof current === 'object' ? current : [current]
+    const others = list.map(String).filter((h) => !ours.includes(h))
+    ours = session.writes.map((w) => w.header)
     res.setHeader('set-cookie', [...others, ...ours])
     if (ours.length > 0) res.setHeader('cache-control', 'private, no-store')
   }
-  if (session.writes.length > 0 && !res.headersSent) apply(session.writes)
-  return bindWrites(session, apply)
+  if (session.writes.length > 0 && !res.headersSent) apply()
+  wrapMethods(
+    session,
+    () => {
+      // Refuse before any effect: once the headers are out, a write can no longer reach the client.
+      if (res.headersSent) throw readOnly()
+    },
+    apply,
+  )
+  return session
 }

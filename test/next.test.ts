@@ -18,8 +18,10 @@ import {
   getApiSession,
   getRequestSession,
   getSession,
+  readSession,
 } from '../src/next.js'
-import { createSessions } from '../src/session.js'
+import { createSessions, type Session } from '../src/session.js'
+import { createMemoryDenylist } from '../src/denylist.js'
 
 type Data = { userId: string; name?: string }
 const K1 = generateSecret()
@@ -50,6 +52,12 @@ const readOnlyStore = (cookie: string) =>
   RequestCookiesAdapter.seal(new RequestCookies(new Headers({ cookie })))
 
 const kidOf = (value: string) => value.split('.')[1]
+
+const errorOf = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  )
 
 describe('App Router: getSession(await cookies(), sessions)', () => {
   test('sign in through the mutable store, then read it back', async () => {
@@ -99,12 +107,48 @@ describe('App Router: getSession(await cookies(), sessions)', () => {
       () => session.regenerate(),
       () => session.destroy(),
     ]) {
-      const error = await call().then(
-        () => undefined,
-        (e: unknown) => e,
-      )
-      expect(isSessionError(error, 'ERR_READ_ONLY')).toBe(true)
+      expect(await errorOf(call())).toSatisfy((e) => isSessionError(e, 'ERR_READ_ONLY'))
     }
+  })
+
+  test('readSession: no write methods in the types, and calling them anyway has no effect', async () => {
+    const denylist = createMemoryDenylist()
+    const revocable = createSessions<Data>({ keys: K1, denylist })
+    const first = await revocable.read(undefined)
+    await first.save({ userId: 'u1' })
+    const cookie = `${first.writes[0]!.name}=${first.writes[0]!.value}`
+
+    const session = (await readSession(readOnlyStore(cookie), revocable)) as Session<Data>
+    expect(session.state).toBe('active')
+    for (const call of [
+      () => session.save({ userId: 'u2' }), // would switch users: revoke the old id
+      () => session.regenerate(), // would revoke the old id
+      () => session.destroy(), // would revoke the id
+    ]) {
+      expect(await errorOf(call())).toSatisfy((e) => isSessionError(e, 'ERR_READ_ONLY'))
+    }
+    expect(session.state).toBe('active')
+    expect((await revocable.read(cookie)).state).toBe('active') // nothing was revoked
+  })
+
+  test('getSession in a server component: refused before any effect once a write was refused', async () => {
+    const denylist = createMemoryDenylist()
+    const v1 = createSessions<Data>({ keys: { current: 'k1', keys: { k1: K1 } }, denylist })
+    const v2 = createSessions<Data>({ keys: { current: 'k2', keys: { k2: K2, k1: K1 } }, denylist })
+    const first = await v1.read(undefined)
+    await first.save({ userId: 'u1' })
+    const cookie = `${first.writes[0]!.name}=${first.writes[0]!.value}`
+
+    // The re-seal due at read time is refused: the store is known to be read-only.
+    const refused = await getSession(readOnlyStore(cookie), v2)
+    expect(await errorOf(refused.destroy())).toSatisfy((e) => isSessionError(e, 'ERR_READ_ONLY'))
+    expect(refused.state).toBe('active')
+    expect((await v2.read(cookie)).state).toBe('active')
+
+    // Nothing was due at read time: the refusal comes after the effects (documented).
+    const unknown = await getSession(readOnlyStore(cookie), v1)
+    expect(await errorOf(unknown.destroy())).toSatisfy((e) => isSessionError(e, 'ERR_READ_ONLY'))
+    expect((await v1.read(cookie)).reason).toBe('session-revoked')
   })
 
   test('tampered, foreign or garbage cookies read as anonymous in both stores', async () => {

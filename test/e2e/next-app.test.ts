@@ -210,6 +210,12 @@ async function journey(app: App, user: string, kid: string): Promise<void> {
     userId: user,
   })
 
+  // A server component cannot write cookies: save() fails with ERR_READ_ONLY, nothing changes.
+  const beforeReadOnly = await sessionCookie(context)
+  await page.goto(`${app.url}/read-only`)
+  expect(await page.textContent('[data-testid=outcome]')).toMatch(/^ERR_READ_ONLY: /)
+  expect(await sessionCookie(context)).toBe(beforeReadOnly)
+
   // Sign out: the cookie is gone, the session page is anonymous, the dashboard redirects.
   await page.goto(`${app.url}/dashboard`)
   await page.click('button:text-is("Sign out")')

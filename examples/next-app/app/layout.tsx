@@ -13,6 +13,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <a href="/api/me">/api/me</a>
           <a href="/api/edge">/api/edge</a>
           <a href="/api/whoami">/api/whoami</a>
+          <a href="/read-only">Save in a server component</a>
         </nav>
         {children}
       </body>

@@ -1,11 +1,11 @@
 // Server component: reads the session (and checks revocation); cannot write cookies.
-import { getSession } from 'cachet/next'
+import { readSession } from 'cachet/next'
 import { cookies } from 'next/headers'
 import { sessions } from '../lib/session'
 import { SessionState } from './session-state'
 
 export default async function Home() {
-  const session = await getSession(await cookies(), sessions)
+  const session = await readSession(await cookies(), sessions)
   return (
     <main>
       <h1>cachet session</h1>

@@ -1,10 +1,10 @@
-import type { Session } from 'cachet'
+import type { ReadonlySession } from 'cachet/next'
 import type { SessionData } from '../lib/config'
 
 const time = (ms: number | undefined) => (ms === undefined ? '—' : new Date(ms).toISOString())
 
 /** The session's state and lifetimes, as a server component renders them. */
-export function SessionState({ session }: { session: Session<SessionData> }) {
+export function SessionState({ session }: { session: ReadonlySession<SessionData> }) {
   return (
     <dl style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: '0.25rem 1rem' }}>
       <dt>State</dt>

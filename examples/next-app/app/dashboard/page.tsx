@@ -1,6 +1,6 @@
 // Protected page. The proxy's redirect is only an optimisation: this page verifies the cookie and
 // asks the denylist itself, since a proxy can be skipped (CVE-2025-29927).
-import { getSession } from 'cachet/next'
+import { readSession } from 'cachet/next'
 import { cookies } from 'next/headers'
 import { redirect } from 'next/navigation'
 import { sessions } from '../../lib/session'
@@ -8,7 +8,7 @@ import { signOut, signOutEverywhere, updateProfile } from '../actions'
 import { SessionState } from '../session-state'
 
 export default async function Dashboard() {
-  const session = await getSession(await cookies(), sessions)
+  const session = await readSession(await cookies(), sessions)
   if (session.state !== 'active') redirect('/signin?next=/dashboard')
   return (
     <main>
