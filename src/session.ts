@@ -21,6 +21,7 @@ import { createKeyRing, type KeyRing, type KeyRingOptions, type Secret } from '.
 import { openSealed, seal } from './seal.js'
 import { authorizationOf, parseBearer } from './_internal/bearer.js'
 import { randomBytes, toBase64url } from './_internal/bytes.js'
+import { nativeBackend } from './_internal/xaes.js'
 import type { StandardSchemaV1 } from './_internal/standard-schema.js'
 
 export type { StandardSchemaV1 }
@@ -412,9 +413,14 @@ export function createSessions<T extends object = Record<string, unknown>>(
   if (strategyOption !== 'sealed' && typeof strategyOption !== 'function')
     optionError("strategy must be 'sealed' or a strategy")
   const strategy = strategyOption === 'sealed' ? sealedStrategy(context) : strategyOption(context)
-  // Fail now, not on the first request, if the backend cannot run here.
-  if (strategyOption === 'sealed')
-    seal(0, { keys, purpose: context.purpose, backend, ttlSeconds: 1 })
+  // Fail now, not on the first request, if the backend cannot run here. Only the backend is
+  // looked up: no randomness or crypto runs at construction (Workers forbid it at module scope).
+  if (backend !== 'auto' && backend !== 'native' && backend !== 'portable') {
+    optionError("backend must be 'auto', 'native' or 'portable'")
+  }
+  if (strategyOption === 'sealed' && backend === 'native' && !nativeBackend) {
+    optionError('backend "native" needs node:crypto (process.getBuiltinModule)')
+  }
 
   const now = options.now ?? Date.now
   const userIdOf = options.userId ?? defaultUserId

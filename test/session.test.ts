@@ -435,6 +435,7 @@ describe('configuration errors fail at construction', () => {
     ['an unknown onDenylistError', { onDenylistError: 'ignore' as never }, 'ERR_SESSION_OPTIONS'],
     ['an unknown strategy', { strategy: 'jwt' as never }, 'ERR_SESSION_OPTIONS'],
     ['negative clock skew', { clockSkewSeconds: -1 }, 'ERR_SESSION_OPTIONS'],
+    ['an unknown backend', { backend: 'fast' as never }, 'ERR_SESSION_OPTIONS'],
   ])('%s → %s', async (_name, options, expected) => {
     expect(await code(() => createSessions<Data>({ keys: SECRET, ...options }))).toBe(expected)
   })
