@@ -110,7 +110,10 @@ const cookieHeaderOf = (cookieStore: NextCookieReader): string =>
  * message says.
  *
  * @param cookieStore `await cookies()` from `next/headers`.
+ * @param sessions The app's session manager.
  * @returns The session. Never throws for anything the client sent.
+ * @throws From `save()`, `regenerate()` and `destroy()`: `ERR_READ_ONLY` where Next refuses the
+ *   write, besides their own codes.
  * @example
  * ```ts
  * 'use server'
@@ -159,6 +162,7 @@ export async function getSession<T>(
  * effect). A refresh due at read time is left to the proxy or the next writable request.
  *
  * @param cookieStore `await cookies()` from `next/headers`.
+ * @param sessions The app's session manager.
  * @returns The session. Never throws for anything the client sent.
  * @example
  * ```tsx
@@ -186,9 +190,23 @@ export async function readSession<T>(
 
 /**
  * Reads the session in `proxy.ts` (Next 16, Node runtime) or `middleware.ts` (edge runtime).
- * Apply its writes with {@link forwardSessionHeaders} and {@link applySessionCookies}.
+ * Apply its writes with {@link forwardSessionHeaders} and {@link applySessionCookies}. The proxy's
+ * answer is only an optimisation: pages, route handlers and actions read the cookie themselves.
  *
+ * @param request The `NextRequest`.
+ * @param sessions The app's session manager.
  * @returns The session. Never throws for anything the client sent.
+ * @example
+ * ```ts
+ * export async function proxy(request: NextRequest) {
+ *   const session = await getRequestSession(request, sessions)
+ *   if (session.state !== 'active' && request.nextUrl.pathname.startsWith('/dashboard')) {
+ *     return applySessionCookies(NextResponse.redirect(new URL('/signin', request.url)), session)
+ *   }
+ *   const headers = forwardSessionHeaders(request, session)
+ *   return applySessionCookies(NextResponse.next({ request: { headers } }), session)
+ * }
+ * ```
  */
 export function getRequestSession<T>(request: Request, sessions: Sessions<T>): Promise<Session<T>> {
   return sessions.read(request)
@@ -197,8 +215,12 @@ export function getRequestSession<T>(request: Request, sessions: Sessions<T>): P
 /**
  * The request headers to forward with `NextResponse.next({ request: { headers } })`: a copy of
  * the request's, whose `Cookie` header carries the session's writes, so the render of this same
- * request already sees a refreshed or new session (vercel/next.js#49442).
+ * request already sees a refreshed or new session (vercel/next.js#49442). Only the `Cookie` header
+ * changes; the headers travel upstream, never into the response.
  *
+ * @param request The incoming request.
+ * @param session The session whose writes to carry.
+ * @returns A new `Headers`.
  * @example
  * ```ts
  * const response = NextResponse.next({ request: { headers: forwardSessionHeaders(request, session) } })
@@ -227,6 +249,8 @@ export function forwardSessionHeaders(request: Request, session: Writes): Header
  * `response.cookies` calls keep them), plus `Cache-Control: private, no-store` when there are any.
  * Never copies request headers.
  *
+ * @param response A `NextResponse` (`next()`, `redirect()`, `json()`, `rewrite()`).
+ * @param session The session whose writes to apply.
  * @returns `response`.
  * @example
  * ```ts
@@ -246,6 +270,9 @@ export function applySessionCookies<R extends NextResponseLike>(response: R, ses
  * `regenerate()` and `destroy()`) are appended to the response's `Set-Cookie`, keeping headers
  * set by others.
  *
+ * @param req The `NextApiRequest`.
+ * @param res The `NextApiResponse`.
+ * @param sessions The app's session manager.
  * @returns The session. Never throws for anything the client sent.
  * @throws From `save()`, `regenerate()` and `destroy()`: `ERR_READ_ONLY`, before any effect,
  *   once the response headers were sent.
