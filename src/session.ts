@@ -419,7 +419,7 @@ export function createSessions<T extends object = Record<string, unknown>>(
     optionError("backend must be 'auto', 'native' or 'portable'")
   }
   if (strategyOption === 'sealed' && backend === 'native' && !nativeBackend) {
-    optionError('backend "native" needs node:crypto (process.getBuiltinModule)')
+    optionError('backend "native" needs node:crypto, which this runtime does not provide')
   }
 
   const now = options.now ?? Date.now
