@@ -40,6 +40,7 @@ import { createKeyRing } from './keys.js'
 import type { DecodeResult, SessionEnvelope, SessionStrategy, StrategyContext } from './session.js'
 import { fromBase64url, toBase64url, utf8 } from './_internal/bytes.js'
 import { parseJson, stringifyJson } from './_internal/json.js'
+import { checkRevocation } from './_internal/revocation.js'
 
 // --- Types ---
 
@@ -1129,23 +1130,12 @@ export async function verifySessionToken(
   const { claims, kid, payload } = outcome
   const denylist = options.denylist
   if (denylist) {
-    let status: RevocationStatus | 'denylist-unavailable'
-    try {
-      status = await denylist.check({
-        sessionId: claims.sessionId,
-        userVersion: claims.userVersion ?? 0,
-        epoch: claims.epoch ?? 0,
-        ...(claims.userId !== undefined ? { userId: claims.userId } : {}),
-      })
-    } catch {
-      status = 'denylist-unavailable'
-    }
-    if (
-      status !== 'ok' &&
-      !(status === 'denylist-unavailable' && options.onDenylistError === 'allow')
-    ) {
-      return { ok: false, reason: status }
-    }
+    const { status, allowed } = await checkRevocation(
+      denylist,
+      claims,
+      options.onDenylistError ?? 'deny',
+    )
+    if (!allowed) return { ok: false, reason: status as Exclude<typeof status, 'ok'> }
   }
   return { ok: true, claims: { ...claims, kid, payload } }
 }

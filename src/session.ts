@@ -15,12 +15,13 @@ import {
   type CookieWrite,
   type SessionCookie,
 } from './cookie.js'
-import type { Denylist, RevocationClaims } from './denylist.js'
+import type { Denylist } from './denylist.js'
 import { isSessionError, SessionError } from './errors.js'
 import { createKeyRing, type KeyRing, type KeyRingOptions, type Secret } from './keys.js'
 import { openSealed, seal } from './seal.js'
 import { authorizationOf, parseBearer } from './_internal/bearer.js'
 import { randomBytes, toBase64url } from './_internal/bytes.js'
+import { checkRevocation } from './_internal/revocation.js'
 import { nativeBackend } from './_internal/xaes.js'
 import type { StandardSchemaV1 } from './_internal/standard-schema.js'
 
@@ -692,22 +693,9 @@ export function createSessions<T extends object = Record<string, unknown>>(
     const checked = await validate(envelope.data)
     if (!checked.ok) return anonymous('invalid', 'schema', present)
     if (denylist) {
-      let status: RejectReason | 'ok'
-      try {
-        status = await denylist.check({
-          sessionId: envelope.sessionId,
-          userVersion: envelope.userVersion ?? 0,
-          epoch: envelope.epoch ?? 0,
-          ...(envelope.userId !== undefined ? { userId: envelope.userId } : {}),
-        } satisfies RevocationClaims)
-      } catch {
-        status = 'denylist-unavailable'
-      }
-      if (status === 'denylist-unavailable' && onDenylistError === 'allow') {
-        reject(status)
-      } else if (status !== 'ok') {
-        return anonymous('revoked', status, present)
-      }
+      const { status, allowed } = await checkRevocation(denylist, envelope, onDenylistError)
+      if (!allowed) return anonymous('revoked', status as RejectReason, present)
+      if (status === 'denylist-unavailable') reject(status)
     }
     const session = new SessionImpl('active', undefined, present)
     session.activate(envelope, checked.value, expiresAtMs)
