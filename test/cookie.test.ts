@@ -1,16 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { createSessionCookie, MAX_COOKIE_BYTES, type CookieOptions } from '../src/cookie.js'
-import { isSessionError, type SessionErrorCode } from '../src/errors.js'
+import { code } from './helpers/error-code.js'
 
-function code(fn: () => unknown): SessionErrorCode | 'no error' | 'not a SessionError' {
-  try {
-    fn()
-    return 'no error'
-  } catch (error) {
-    return isSessionError(error) ? error.code : 'not a SessionError'
-  }
-}
 const bytes = (s: string) => new TextEncoder().encode(s).length
 
 describe('configuration is validated at construction', () => {

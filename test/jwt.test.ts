@@ -18,7 +18,6 @@ import {
 } from 'jose'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createMemoryDenylist } from '../src/denylist.js'
-import { isSessionError, type SessionErrorCode } from '../src/errors.js'
 import { generateSecret } from '../src/keys.js'
 import {
   exportJWKS,
@@ -36,6 +35,7 @@ import {
   type SessionOptions,
   type StrategyContext,
 } from '../src/session.js'
+import { codeAsync as code } from './helpers/error-code.js'
 
 // --- Fixtures ---
 
@@ -66,17 +66,6 @@ const utf8 = (text: string) => new TextEncoder().encode(text)
 const b64u = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url')
 const segment = (value: unknown) =>
   b64u(utf8(typeof value === 'string' ? value : JSON.stringify(value)))
-
-async function code(
-  fn: () => unknown,
-): Promise<SessionErrorCode | 'no error' | 'not a SessionError'> {
-  try {
-    await fn()
-    return 'no error'
-  } catch (error) {
-    return isSessionError(error) ? error.code : 'not a SessionError'
-  }
-}
 
 const SUBTLE: Record<string, AlgorithmIdentifier | EcdsaParams> = {
   EdDSA: 'Ed25519',

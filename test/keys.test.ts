@@ -1,15 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { createKeyRing, generateSecret, type KeyRingOptions } from '../src/keys.js'
-import { isSessionError, type SessionErrorCode } from '../src/errors.js'
-
-function code(fn: () => unknown): SessionErrorCode | 'no error' | 'not a SessionError' {
-  try {
-    fn()
-    return 'no error'
-  } catch (error) {
-    return isSessionError(error) ? error.code : 'not a SessionError'
-  }
-}
+import { code } from './helpers/error-code.js'
 
 const GOOD = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8' // base64url of 32 bytes
 const GOOD2 = generateSecret()

@@ -1,20 +1,11 @@
 import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
-import { isSessionError, type SessionErrorCode } from '../src/errors.js'
 import { createKeyRing, generateSecret } from '../src/keys.js'
 import { openSealed, seal, sealWithNonce, unseal, type SealOptions } from '../src/seal.js'
 import { concat, fromBase64url, lengthPrefixed, toBase64url } from '../src/_internal/bytes.js'
 import { portableBackend } from '../src/_internal/xaes.js'
-
-function code(fn: () => unknown): SessionErrorCode | 'no error' | 'not a SessionError' {
-  try {
-    fn()
-    return 'no error'
-  } catch (error) {
-    return isSessionError(error) ? error.code : 'not a SessionError'
-  }
-}
+import { code } from './helpers/error-code.js'
 
 const hexToBytes = (h: string) => new Uint8Array(h.match(/../g)!.map((x) => parseInt(x, 16)))
 const keys = createKeyRing(generateSecret())

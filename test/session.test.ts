@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, expectTypeOf, test } from 'vitest'
 import { z } from 'zod'
-import { isSessionError, type SessionErrorCode } from '../src/errors.js'
+import type { SessionErrorCode } from '../src/errors.js'
 import { createKeyRing, generateSecret } from '../src/keys.js'
 import {
   createSessions,
@@ -9,21 +9,11 @@ import {
   type Session,
   type SessionOptions,
 } from '../src/session.js'
+import { codeAsync as code } from './helpers/error-code.js'
 
 type Data = { userId: string; name?: string | undefined; blob?: string | undefined }
 const SECRET = generateSecret()
 const MIN = 60_000
-
-async function code(
-  fn: () => unknown,
-): Promise<SessionErrorCode | 'no error' | 'not a SessionError'> {
-  try {
-    await fn()
-    return 'no error'
-  } catch (error) {
-    return isSessionError(error) ? error.code : 'not a SessionError'
-  }
-}
 
 function setup(options: Partial<SessionOptions<Data>> = {}) {
   const clock = { t: 1_800_000_000_000 }
