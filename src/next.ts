@@ -53,15 +53,14 @@ type Writes = { readonly writes: readonly CookieWrite[] }
 const optionsOf = (write: CookieWrite): NextCookieOptions =>
   write.options.maxAge > 0 ? write.options : { ...write.options, expires: new Date(0) }
 
-const METHODS = ['save', 'regenerate', 'destroy'] as const
+type WriteMethod = 'save' | 'regenerate' | 'destroy'
 
 /**
  * A session read where cookies cannot be written (a server component): no `save`, `regenerate`
  * or `destroy`. Narrow on `state` as with {@link Session}.
  */
 export type ReadonlySession<T> =
-  | Omit<ActiveSession<T>, (typeof METHODS)[number]>
-  | Omit<AnonymousSession<T>, (typeof METHODS)[number]>
+  Omit<ActiveSession<T>, WriteMethod> | Omit<AnonymousSession<T>, WriteMethod>
 
 const readOnly = (cause?: unknown): SessionError =>
   new SessionError(
@@ -70,23 +69,6 @@ const readOnly = (cause?: unknown): SessionError =>
       'save, regenerate or destroy the session in a Server Action, a Route Handler or the proxy',
     cause === undefined ? {} : { cause },
   )
-
-// Wraps save(), regenerate() and destroy(): `before` may refuse the call before it has any effect
-// (denylist writes included); `after` applies the cookie writes it produced.
-function wrapMethods<T>(session: Session<T>, before: () => void, after: () => void): void {
-  for (const method of METHODS) {
-    const original = (session[method] as (...args: unknown[]) => Promise<void>).bind(session)
-    Object.defineProperty(session, method, {
-      configurable: true,
-      writable: true,
-      value: async (...args: unknown[]) => {
-        before()
-        await original(...args)
-        after()
-      },
-    })
-  }
-}
 
 // Next decodes values and drops duplicate names; cachet's values are base64url, so rebuilding the
 // header loses nothing it would accept. Empty or missing values are deletions made earlier in this
@@ -105,8 +87,9 @@ const cookieHeaderOf = (cookieStore: NextCookieReader): string =>
  *
  * In a server component use {@link readSession}. If this is called there anyway, reading works
  * and the writes due at read time are skipped; `save()`, `regenerate()` and `destroy()` throw
- * `ERR_READ_ONLY`: before any effect when the store already refused a write, else after their
- * in-memory and denylist effects. The refusal is recognised by `set()` throwing, whatever Next's
+ * `ERR_READ_ONLY`: before any effect when the store already refused a write, else as soon as the
+ * cookie write is refused, after the in-memory change but before any denylist call (a refused
+ * `destroy()` revokes nothing). The refusal is recognised by `set()` throwing, whatever Next's
  * message says.
  *
  * @param cookieStore `await cookies()` from `next/headers`.
@@ -131,28 +114,28 @@ export async function getSession<T>(
   cookieStore: NextCookieStore,
   sessions: Sessions<T>,
 ): Promise<Session<T>> {
-  const session = await sessions.read(cookieHeaderOf(cookieStore))
   let writable = true
-  const apply = () => {
+  const apply = (writes: readonly CookieWrite[]) => {
     try {
-      for (const w of session.writes) cookieStore.set(w.name, w.value, optionsOf(w))
+      for (const w of writes) cookieStore.set(w.name, w.value, optionsOf(w))
     } catch (cause) {
       writable = false
       throw readOnly(cause)
     }
   }
+  const session = await sessions.read(cookieHeaderOf(cookieStore), {
+    writer: {
+      guard() {
+        if (!writable) throw readOnly()
+      },
+      apply,
+    },
+  })
   try {
-    apply()
+    apply(session.writes)
   } catch {
     // Read-only here: the refresh or the clearing of a bad cookie waits for a writable request.
   }
-  wrapMethods(
-    session,
-    () => {
-      if (!writable) throw readOnly()
-    },
-    apply,
-  )
   return session
 }
 
@@ -177,15 +160,13 @@ export async function readSession<T>(
   cookieStore: NextCookieReader,
   sessions: Sessions<T>,
 ): Promise<ReadonlySession<T>> {
-  const session = await sessions.read(cookieHeaderOf(cookieStore))
-  wrapMethods(
-    session,
-    () => {
-      throw readOnly()
+  return sessions.read(cookieHeaderOf(cookieStore), {
+    writer: {
+      guard() {
+        throw readOnly()
+      },
     },
-    () => undefined,
-  )
-  return session
+  })
 }
 
 /**
@@ -289,26 +270,26 @@ export async function getApiSession<T>(
   res: NextApiResponseLike,
   sessions: Sessions<T>,
 ): Promise<Session<T>> {
-  const cookie = req.headers.cookie
-  const session = await sessions.read(typeof cookie === 'string' ? cookie : undefined)
   let ours: readonly string[] = []
-  const apply = () => {
+  const apply = (writes: readonly CookieWrite[]) => {
     const current = res.getHeader('set-cookie')
     const list: readonly (string | number)[] =
       current === undefined ? [] : typeof current === 'object' ? current : [current]
     const others = list.map(String).filter((h) => !ours.includes(h))
-    ours = session.writes.map((w) => w.header)
+    ours = writes.map((w) => w.header)
     res.setHeader('set-cookie', [...others, ...ours])
     if (ours.length > 0) res.setHeader('cache-control', 'private, no-store')
   }
-  if (session.writes.length > 0 && !res.headersSent) apply()
-  wrapMethods(
-    session,
-    () => {
-      // Refuse before any effect: once the headers are out, a write can no longer reach the client.
-      if (res.headersSent) throw readOnly()
+  const cookie = req.headers.cookie
+  const session = await sessions.read(typeof cookie === 'string' ? cookie : undefined, {
+    writer: {
+      guard() {
+        // Refuse before any effect: once the headers are out, a write can no longer reach the client.
+        if (res.headersSent) throw readOnly()
+      },
+      apply,
     },
-    apply,
-  )
+  })
+  if (session.writes.length > 0 && !res.headersSent) apply(session.writes)
   return session
 }

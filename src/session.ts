@@ -201,14 +201,37 @@ export interface StrategyContext {
   readonly maxTokenLength: number
 }
 
+/**
+ * How an adapter takes part in a session's writes, for frameworks whose cookie API must be called
+ * as writes happen (Next's `cookies().set()`), rather than once on the response.
+ */
+export interface SessionWriter {
+  /** Called before `save()`, `regenerate()` or `destroy()` has any effect; throw to refuse it. */
+  guard?(): void
+  /**
+   * Called with the session's writes as soon as `save()`, `regenerate()` or `destroy()` computed
+   * them (before any denylist call, so a logout clears the cookie even when revocation fails).
+   * A throw rejects the call.
+   */
+  apply?(writes: readonly CookieWrite[]): void
+}
+
+/** Options of `sessions.read()`. */
+export interface ReadOptions {
+  readonly writer?: SessionWriter
+}
+
 /** A session manager. Create one per app with {@link createSessions}. */
 export interface Sessions<T> {
   /** The validated cookie configuration (adapters use it). */
   readonly cookie: SessionCookie
   /** The key ring. */
   readonly keys: KeyRing
-  /** Reads the session of a request. Never throws for anything the client sent. */
-  read(input: SessionInput): Promise<Session<T>>
+  /**
+   * Reads the session of a request. Never throws for anything the client sent.
+   * @param options.writer How an adapter applies writes as they happen (see {@link SessionWriter}).
+   */
+  read(input: SessionInput, options?: ReadOptions): Promise<Session<T>>
   /**
    * Revokes one session by id (needs a denylist).
    * @throws `ERR_DENYLIST_UNAVAILABLE`, `ERR_SESSION_OPTIONS` without a denylist.
@@ -462,6 +485,7 @@ export function createSessions<T extends object = Record<string, unknown>>(
     writes: readonly CookieWrite[] = []
     token: string | undefined = undefined
     source: 'cookie' | 'bearer' | undefined = undefined
+    writer: SessionWriter | undefined = undefined
     readonly present: readonly string[]
 
     constructor(state: SessionState, reason: RejectReason | undefined, present: readonly string[]) {
@@ -514,6 +538,7 @@ export function createSessions<T extends object = Record<string, unknown>>(
     }
 
     async save(data?: T): Promise<void> {
+      this.writer?.guard?.()
       if (this.state === 'destroyed') {
         throw new SessionError(
           'ERR_SESSION_STATE',
@@ -561,6 +586,7 @@ export function createSessions<T extends object = Record<string, unknown>>(
         Object.assign(this, previous)
         throw error
       }
+      this.writer?.apply?.(this.writes)
       if (switchesUser && denylist && previous.expiresAtMs !== undefined) {
         const old = { id: previous.id, expiresAtMs: previous.expiresAtMs }
         await denylistCall(() => denylist.revokeSession(old.id, revocationTtl(old.expiresAtMs)))
@@ -568,6 +594,7 @@ export function createSessions<T extends object = Record<string, unknown>>(
     }
 
     async regenerate(): Promise<void> {
+      this.writer?.guard?.()
       if (this.state === 'destroyed') {
         throw new SessionError('ERR_SESSION_STATE', 'regenerate() after destroy()')
       }
@@ -582,11 +609,13 @@ export function createSessions<T extends object = Record<string, unknown>>(
       this.userVersion = this.epoch = undefined
       this.token = undefined
       this.writes = cookie.clear(this.present)
+      this.writer?.apply?.(this.writes)
       if (old && denylist)
         await denylistCall(() => denylist.revokeSession(old.id, revocationTtl(old.expiresAtMs)))
     }
 
     async destroy(): Promise<void> {
+      this.writer?.guard?.()
       const old =
         this.state === 'active' ? { id: this.id, expiresAtMs: this.expiresAtMs! } : undefined
       this.state = 'destroyed'
@@ -596,6 +625,7 @@ export function createSessions<T extends object = Record<string, unknown>>(
       this.token = undefined
       // Clear the plain name even if the request did not send it (a parallel response may set it).
       this.writes = cookie.clear([...new Set([cookie.name, ...this.present])])
+      this.writer?.apply?.(this.writes)
       if (old && denylist)
         await denylistCall(() => denylist.revokeSession(old.id, revocationTtl(old.expiresAtMs)))
     }
@@ -630,7 +660,7 @@ export function createSessions<T extends object = Record<string, unknown>>(
         ? 'revoked'
         : 'invalid'
 
-  async function read(input: SessionInput): Promise<Session<T>> {
+  async function read(input: SessionInput, options?: ReadOptions): Promise<Session<T>> {
     const seen: { source?: 'cookie' | 'bearer' } = {}
     let session: Session<T>
     try {
@@ -639,7 +669,9 @@ export function createSessions<T extends object = Record<string, unknown>>(
       // Defence in depth: nothing a client sends may become an exception.
       session = anonymous('invalid', 'invalid', [])
     }
-    ;(session as unknown as SessionImpl).source = seen.source
+    const impl = session as unknown as SessionImpl
+    impl.source = seen.source
+    impl.writer = options?.writer
     return session
   }
 

@@ -483,3 +483,36 @@ test('a failed save leaves the session exactly as it was', async () => {
     [],
   ])
 })
+
+describe('read(input, { writer }): adapters that apply writes as they happen', () => {
+  test('apply receives the writes of save, regenerate and destroy', async () => {
+    const { sessions } = setup()
+    const { cookie } = await login(sessions)
+    const applied: string[][] = []
+    const s = await sessions.read(cookie, {
+      writer: { apply: (writes) => applied.push(writes.map((w) => w.name)) },
+    })
+    await s.save({ userId: 'u1', name: 'x' })
+    await s.regenerate()
+    await s.destroy()
+    expect(applied).toEqual([['__Host-session'], ['__Host-session'], ['__Host-session']])
+  })
+
+  test('a guard that throws refuses the call before any effect', async () => {
+    const { sessions } = setup()
+    const { cookie } = await login(sessions)
+    const refusal = new Error('read-only here')
+    const s = await sessions.read(cookie, {
+      writer: {
+        guard() {
+          throw refusal
+        },
+      },
+    })
+    const id = s.id
+    await expect(s.destroy()).rejects.toBe(refusal)
+    await expect(s.save({ userId: 'u2' })).rejects.toBe(refusal)
+    await expect(s.regenerate()).rejects.toBe(refusal)
+    expect([s.state, s.id, s.writes]).toEqual(['active', id, []])
+  })
+})
