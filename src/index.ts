@@ -10,6 +10,7 @@ export type {
   ActiveSession,
   AnonymousSession,
   DecodeResult,
+  ReadOptions,
   RejectReason,
   Session,
   SessionBase,
@@ -19,6 +20,7 @@ export type {
   Sessions,
   SessionState,
   SessionStrategy,
+  SessionWriter,
   StandardSchemaV1,
   StrategyContext,
 } from './session.js'
