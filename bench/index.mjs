@@ -207,30 +207,34 @@ async function time(fn) {
   return { avgNs: stats.avg, p50Ns: stats.p50, p99Ns: stats.p99 }
 }
 
-// Paired ratio: the two functions alternate in short batches for `ms`, so that both see the
-// same machine load; returns time(b) / time(a). Used for every "vs floor" of seal+unseal.
+// Paired ratio: a and b alternate, 20 rounds of ~50 ms each, so that both see the same machine
+// load. Each round times batches of 10 ops and keeps the median batch (so a GC pause or a burst
+// of load lands in a discarded batch, as with mitata's medians); the result is the median over
+// rounds of time(b) / time(a). Used for every "vs floor" of seal+unseal.
 async function pairedRatio(a, b, ms) {
   const isAsync = a() instanceof Promise || b() instanceof Promise
-  const batch = isAsync
-    ? async (fn) => {
-        const t = performance.now()
-        for (let i = 0; i < 20; i++) do_not_optimize(await fn())
-        return performance.now() - t
-      }
-    : (fn) => {
-        const t = performance.now()
-        for (let i = 0; i < 20; i++) do_not_optimize(fn())
-        return performance.now() - t
-      }
-  for (let i = 0; i < 10; i++) (await batch(a), await batch(b))
-  let ta = 0
-  let tb = 0
-  const end = performance.now() + ms
-  while (performance.now() < end) {
-    ta += await batch(a)
-    tb += await batch(b)
+  const median = (xs) => xs.sort((x, y) => x - y)[xs.length >> 1]
+  async function sample(fn, sliceMs) {
+    const times = []
+    const end = performance.now() + sliceMs
+    while (performance.now() < end) {
+      const t = performance.now()
+      if (isAsync) for (let i = 0; i < 10; i++) do_not_optimize(await fn())
+      else for (let i = 0; i < 10; i++) do_not_optimize(fn())
+      times.push(performance.now() - t)
+    }
+    return median(times)
   }
-  return tb / ta
+  await sample(a, 100)
+  await sample(b, 100)
+  const rounds = 20
+  const ratios = []
+  for (let r = 0; r < rounds; r++) {
+    const ta = await sample(a, ms / rounds / 2)
+    const tb = await sample(b, ms / rounds / 2)
+    ratios.push(tb / ta)
+  }
+  return median(ratios)
 }
 
 // Bytes allocated per op: JS heap plus ArrayBuffer backing stores (Node's Buffers, typed arrays).
@@ -379,7 +383,8 @@ const lines = []
 lines.push(
   `Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.availableParallelism()} cores. ` +
     `Median time per op (mitata, best of ${ROUNDS} round${ROUNDS === 1 ? '' : 's'}); "vs floor": time of a seal+unseal round trip ` +
-    'over the raw node:crypto AES-256-GCM one, measured paired; bytes allocated per op (JS heap + ArrayBuffers).',
+    'over the raw node:crypto AES-256-GCM one, measured paired (median of 20 alternating rounds); ' +
+    'bytes allocated per op (JS heap + ArrayBuffers).',
 )
 for (const { label, data } of PAYLOADS) {
   if (!results.some((r) => r.payload === label)) continue
