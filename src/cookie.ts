@@ -164,14 +164,18 @@ export function createSessionCookie(options: CookieOptions = {}): SessionCookie 
     ...(partitioned ? { partitioned: true } : {}),
   })
 
+  // The attributes after Max-Age never change, so the cookie package serializes them once; a live
+  // write is then `name=value; Max-Age=N` + this suffix, byte-identical to stringifySetCookie
+  // (test/cookie.test.ts compares the two). Values are base64url and names tokens: no encoding.
+  const suffix = stringifySetCookie('n', '', { ...attributes }).slice('n='.length)
   const make = (cookieName: string, value: string, maxAge: number): CookieWrite => {
-    const opts: SetCookieAttributes = { ...attributes, maxAge }
-    const header = stringifySetCookie(cookieName, value, {
-      ...opts,
-      // Expires too, for clients that predate Max-Age; a deletion expires at the epoch.
-      ...(maxAge > 0 ? {} : { expires: new Date(0) }),
-    })
-    return { name: cookieName, value, options: opts, header }
+    const options: SetCookieAttributes = { ...attributes, maxAge }
+    const header =
+      maxAge > 0
+        ? `${cookieName}=${value}; Max-Age=${maxAge}${suffix}`
+        : // A deletion also expires at the epoch, for clients that predate Max-Age.
+          stringifySetCookie(cookieName, value, { ...options, expires: new Date(0) })
+    return { name: cookieName, value, options, header }
   }
 
   const chunkName = (i: number) => `${name}.${i}`

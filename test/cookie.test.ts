@@ -191,3 +191,40 @@ describe('reading', () => {
     expect(c.read(42 as never).values).toEqual([])
   })
 })
+
+test('property: every Set-Cookie equals what the cookie package serializes', async () => {
+  const { stringifySetCookie } = await import('cookie')
+  fc.assert(
+    fc.property(
+      fc.record({
+        name: fc.constantFrom('__Host-session', '__Secure-s', 'sid'),
+        sameSite: fc.constantFrom('lax', 'strict', 'none'),
+        httpOnly: fc.boolean(),
+        partitioned: fc.boolean(),
+        domain: fc.constantFrom(undefined, 'example.com', '.a-b.example'),
+        path: fc.constantFrom('/', '/app', '/a/b-c'),
+      }),
+      fc.stringMatching(/^[A-Za-z0-9._-]{1,80}$/),
+      fc.integer({ min: -10, max: 500 * 24 * 3600 }),
+      (o, value, maxAgeSeconds) => {
+        const options: CookieOptions = {
+          name: o.name,
+          sameSite: o.sameSite,
+          httpOnly: o.httpOnly,
+          partitioned: o.partitioned,
+          ...(o.name === '__Host-session' ? {} : { path: o.path }),
+          ...(o.name === '__Host-session' || o.domain === undefined ? {} : { domain: o.domain }),
+        }
+        const cookie = createSessionCookie(options)
+        for (const w of cookie.write(value, maxAgeSeconds, [o.name + '.0'])) {
+          const expected = stringifySetCookie(w.name, w.value, {
+            ...w.options,
+            ...(w.options.maxAge > 0 ? {} : { expires: new Date(0) }),
+          })
+          expect(w.header).toBe(expected)
+        }
+      },
+    ),
+    { numRuns: 500 },
+  )
+})

@@ -55,8 +55,9 @@ export function assertJson(value: unknown, depth = 0, stack: object[] = []): voi
     }
     if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
       fail(depth, 'an object with toJSON')
-    if (Object.getOwnPropertySymbols(value).length > 0) fail(depth, 'a symbol key')
-    for (const key of Object.keys(value)) {
+    // One Reflect.ownKeys call sees symbol keys too (JSON.stringify would drop them silently).
+    for (const key of Reflect.ownKeys(value)) {
+      if (typeof key === 'symbol') fail(depth, 'a symbol key')
       if (key === '__proto__') fail(depth, 'the key "__proto__"')
       const child = (value as Record<string, unknown>)[key]
       if (child !== undefined) assertJson(child, depth + 1, stack)
