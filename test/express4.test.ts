@@ -1,0 +1,85 @@
+// The Express adapter on Express 4 (installed as the alias `express4`): the express-session-style
+// routes of test/express.test.ts, over real HTTP on 127.0.0.1, with a denylist.
+import { once } from 'node:events'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import express4 from 'express4'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { createMemoryDenylist } from '../src/denylist.js'
+import { sessionMiddleware, type SessionData } from '../src/express.js'
+import { generateSecret } from '../src/keys.js'
+import { createSessions } from '../src/session.js'
+import { CookieJar } from './helpers/cookie-jar.js'
+
+declare module '../src/express.js' {
+  interface SessionData {
+    user?: { id: string; name: string }
+  }
+}
+
+let server: http.Server
+let base = ''
+
+beforeAll(async () => {
+  const sessions = createSessions<SessionData>({
+    keys: generateSecret(),
+    userId: (data) => data.user?.id,
+    denylist: createMemoryDenylist(),
+  })
+  const app = express4()
+  app.use(sessionMiddleware(sessions))
+  app.post('/login', (req, res, next) => {
+    // express-session's README login route, unchanged.
+    req.session.regenerate((err) => {
+      if (err) return next(err)
+      req.session.user = { id: 'u1', name: 'Ada' }
+      req.session.save((saveErr) => {
+        if (saveErr) return next(saveErr)
+        res.redirect('/profile')
+      })
+    })
+  })
+  app.get('/profile', (req, res) => {
+    if (!req.session.user) return res.status(401).json({ state: req.session.state })
+    res.json({ id: req.session.id, user: req.session.user })
+  })
+  app.post('/logout', (req, res, next) => {
+    req.session.destroy((err) => {
+      if (err) return next(err)
+      res.send('bye')
+    })
+  })
+  server = http.createServer(app)
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+})
+
+test('Express 4: login regenerates, profile reads, logout destroys, a replayed cookie is refused', async () => {
+  const jar = new CookieJar()
+  const anonymous = await jar.fetch(`${base}/profile`)
+  expect(anonymous.status).toBe(401)
+
+  const login = await jar.fetch(`${base}/login`, { method: 'POST', redirect: 'manual' })
+  expect(login.status).toBe(302)
+  expect(login.headers.get('cache-control')).toBe('private, no-store')
+  const profile = (await (await jar.fetch(`${base}/profile`)).json()) as {
+    id: string
+    user: unknown
+  }
+  expect(profile.user).toEqual({ id: 'u1', name: 'Ada' })
+  expect(profile.id).toMatch(/^[A-Za-z0-9_-]{22}$/)
+
+  const stolen = jar.clone()
+  const logout = await jar.fetch(`${base}/logout`, { method: 'POST' })
+  expect(await logout.text()).toBe('bye')
+  expect((await jar.fetch(`${base}/profile`)).status).toBe(401)
+  const replay = await stolen.fetch(`${base}/profile`)
+  expect(replay.status).toBe(401)
+  expect(await replay.json()).toEqual({ state: 'revoked' })
+})
