@@ -1183,7 +1183,10 @@ describe('edge runtime', () => {
         logLevel: 'silent',
       }).then((result) => result.outputFiles[0]!.text)
     const jwtOnly = await bundle(`export * from './src/jwt.ts'`, 'esm')
-    expect(jwtOnly).not.toMatch(/node:/)
+    // The only "node:" is the run-time lookup of the optional native base64url codec.
+    for (const [ref] of jwtOnly.matchAll(/.{0,30}node:[a-z_/]+/g)) {
+      expect(ref).toMatch(/getBuiltinModule\?\.\(["']node:buffer$/)
+    }
     const code = await bundle(
       `export { createSessions } from './src/session.ts'; export * from './src/jwt.ts'`,
       'iife',

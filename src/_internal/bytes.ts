@@ -81,7 +81,7 @@ const LOOKUP = new Uint8Array(256).fill(0xff)
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i
 const ascii = new TextDecoder()
 
-export function toBase64url(bytes: Uint8Array): string {
+function toBase64urlPortable(bytes: Uint8Array): string {
   const length = bytes.length
   const full = length - (length % 3)
   const out = new Uint8Array(Math.ceil((length * 4) / 3))
@@ -113,7 +113,7 @@ export function toBase64url(bytes: Uint8Array): string {
  * an impossible length (4k+1) and non-zero trailing bits, so every byte string has exactly one
  * accepted encoding (RFC 4648 §3.5: canonical encoding).
  */
-export function fromBase64url(text: string): Uint8Array | undefined {
+function fromBase64urlPortable(text: string): Uint8Array | undefined {
   const length = text.length
   const rest = length & 3
   if (rest === 1) return undefined
@@ -151,6 +151,71 @@ export function fromBase64url(text: string): Uint8Array | undefined {
   }
   return out
 }
+
+// Optional acceleration found at run time, like the native AEAD: Node's base64url codec (C++) is
+// several times faster on a 4 KB cookie. Node's decoder is lenient (it skips invalid characters
+// and ignores trailing bits), so canonical form is checked here first, with the same rules as the
+// portable decoder; test/bytes.test.ts compares the two on random and mutated inputs.
+interface NodeBytes {
+  readonly buffer: ArrayBufferLike
+  readonly byteOffset: number
+  readonly length: number
+  toString(encoding: 'base64url'): string
+}
+interface NodeBytesClass {
+  from(buffer: ArrayBufferLike, byteOffset: number, length: number): NodeBytes
+  from(text: string, encoding: 'base64url'): NodeBytes
+}
+
+function findNodeBytes(): NodeBytesClass | undefined {
+  try {
+    const g = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+    const mod = g.process?.getBuiltinModule?.('node:buffer') as
+      { Buffer?: NodeBytesClass } | undefined
+    return typeof mod?.Buffer?.from === 'function' ? mod.Buffer : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const nodeBytes = findNodeBytes()
+const CANONICAL = /^[A-Za-z0-9_-]*$/
+
+function toBase64urlNative(bytes: Uint8Array): string {
+  return nodeBytes!.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64url')
+}
+
+function fromBase64urlNative(text: string): Uint8Array | undefined {
+  const rest = text.length & 3
+  if (rest === 1 || !CANONICAL.test(text)) return undefined
+  // Trailing bits of the last character must be zero (RFC 4648 §3.5).
+  if (rest !== 0) {
+    const last = LOOKUP[text.charCodeAt(text.length - 1)]!
+    if ((last & (rest === 2 ? 0x0f : 0x03)) !== 0) return undefined
+  }
+  const decoded = nodeBytes!.from(text, 'base64url')
+  return new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.length)
+}
+
+/** The codec in use and the portable one, for tests that compare them. */
+export const base64url = {
+  native: nodeBytes ? { encode: toBase64urlNative, decode: fromBase64urlNative } : undefined,
+  portable: { encode: toBase64urlPortable, decode: fromBase64urlPortable },
+}
+
+/** Encodes bytes as unpadded base64url (RFC 4648 §5). */
+export const toBase64url: (bytes: Uint8Array) => string = nodeBytes
+  ? toBase64urlNative
+  : toBase64urlPortable
+
+/**
+ * Decodes unpadded base64url, or returns undefined. Refuses padding, other alphabets, whitespace,
+ * an impossible length (4k+1) and non-zero trailing bits, so every byte string has exactly one
+ * accepted encoding (RFC 4648 §3.5: canonical encoding).
+ */
+export const fromBase64url: (text: string) => Uint8Array | undefined = nodeBytes
+  ? fromBase64urlNative
+  : fromBase64urlPortable
 
 // --- Randomness ---
 
