@@ -169,7 +169,8 @@ export interface VerifySessionTokenOptions {
    * The issuer's public keys: a JWKS object (e.g. the output of {@link exportJWKS}), the URL of
    * a JWKS (fetched and cached by jose `createRemoteJWKSet`: 10-minute cache, 30-second cooldown,
    * 5-second timeout; one set per URL), or a key-set function from jose `createLocalJWKSet` /
-   * `createRemoteJWKSet` with your own settings. Private members are never used.
+   * `createRemoteJWKSet` with your own settings. A JWKS object holding a private member (`d`,
+   * `p`, `q`, `dp`, `dq`, `qi`, `oth`, `k`) is refused with `ERR_KEY_RING_INVALID`.
    */
   jwks: JSONWebKeySet | URL | JWTVerifyGetKey
   /** The allowed algorithms: asymmetric only. */
@@ -692,13 +693,11 @@ const isCounter = (value: unknown): value is number =>
 /**
  * The session claims of a payload jose verified (signature, alg, iss, aud, typ, exp), or
  * undefined. jose accepts any number as a NumericDate; sessions need whole seconds within the
- * 400-day lifetime, `iat` not in the future beyond the tolerance, and ordered times.
+ * lifetime (`exp - auth_time`, at most `maxLifetimeSeconds`), `iat` not in the future beyond the
+ * tolerance, and ordered times.
  */
-function parseClaims(
-  payload: JWTPayload,
-  nowMs: number,
-  toleranceSeconds: number,
-): ParsedClaims | undefined {
+function parseClaims(payload: JWTPayload, params: VerifyParams): ParsedClaims | undefined {
+  const { nowMs, toleranceSeconds, maxLifetimeSeconds } = params
   const {
     sid,
     sub,
@@ -714,7 +713,9 @@ function parseClaims(
   if (!isSeconds(iat) || !isSeconds(exp) || !isSeconds(createdAt)) return undefined
   // RFC 7519 §4.1.6: iat is when the token was issued; one from the future is forged or skewed.
   if (iat * 1000 > nowMs + toleranceSeconds * 1000) return undefined
-  if (createdAt > iat || exp - createdAt > MAX_LIFETIME_SECONDS) return undefined
+  // A token signed with our key but for longer than the sessions' maxAge (minted elsewhere, or
+  // before maxAge was lowered) would outlive the policy and a revocation's TTL (maxAge + skew).
+  if (createdAt > iat || exp - createdAt > maxLifetimeSeconds) return undefined
   const lastSeen = ls === undefined ? iat : ls
   if (!isSeconds(lastSeen) || lastSeen < createdAt || lastSeen > iat) return undefined
   if ((uv !== undefined && !isCounter(uv)) || (ep !== undefined && !isCounter(ep))) return undefined
@@ -758,6 +759,8 @@ interface VerifyParams {
   readonly typ: string
   readonly toleranceSeconds: number
   readonly maxTokenLength: number
+  /** Longest `exp - auth_time` accepted, in seconds. */
+  readonly maxLifetimeSeconds: number
   readonly nowMs: number
 }
 
@@ -817,7 +820,7 @@ async function verifyToken(
         clockTolerance: 0,
       },
     )
-    const claims = parseClaims(payload, params.nowMs, params.toleranceSeconds)
+    const claims = parseClaims(payload, params)
     return claims ? { ok: true, claims, kid: usedKid, payload } : INVALID
   } catch (error) {
     if (failure !== undefined) return { ok: false, reason: failure }
@@ -915,6 +918,12 @@ export function jwtStrategy(options: JwtStrategyOptions): JwtStrategy {
       typ: config.typ,
       toleranceSeconds: config.toleranceSeconds,
       maxTokenLength,
+      // exp and auth_time are both rounded down to whole seconds (RFC 7519 §2), so a session of
+      // maxAge seconds has exp - auth_time <= ceil(maxAge).
+      maxLifetimeSeconds:
+        context.maxAgeSeconds === undefined
+          ? MAX_LIFETIME_SECONDS
+          : Math.min(MAX_LIFETIME_SECONDS, Math.ceil(context.maxAgeSeconds)),
       nowMs: 0,
     }
     return {
@@ -1011,6 +1020,7 @@ export async function exportJWKS(strategy: JwtStrategy): Promise<JSONWebKeySet> 
 // --- Verification in other services ---
 
 const PUBLIC_ALGORITHMS: readonly string[] = ['EdDSA', 'ES256', 'RS256']
+const PRIVATE_MEMBERS: readonly string[] = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']
 const localSets = new WeakMap<object, JWTVerifyGetKey>()
 const remoteSets = new Map<string, JWTVerifyGetKey>()
 const MAX_REMOTE_SETS = 32
@@ -1031,6 +1041,13 @@ function keySetOf(jwks: unknown): { get: JWTVerifyGetKey; remote: boolean } {
   if (isObject(jwks) && Array.isArray(jwks.keys)) {
     let set = localSets.get(jwks)
     if (!set) {
+      // RFC 7517 §5: a JWK Set to verify with holds public keys. A private member (RFC 7518 §6.2.2,
+      // §6.3.2, §6.4.1, RFC 8037 §2) means a signing key or shared secret was handed to a verifier;
+      // jose would import it and every token would fail as unknown-key. Refuse it loudly.
+      if (
+        jwks.keys.some((key) => isObject(key) && PRIVATE_MEMBERS.some((m) => Object.hasOwn(key, m)))
+      )
+        ringError('jwks holds a private key or a secret: pass only public keys (exportJWKS)')
       try {
         set = createLocalJWKSet(jwks as unknown as JSONWebKeySet)
       } catch (cause) {
@@ -1075,6 +1092,7 @@ function checkVerifyOptions(
     typ: checkTyp(options.typ),
     toleranceSeconds: checkTolerance(options.clockToleranceSeconds),
     maxTokenLength,
+    maxLifetimeSeconds: MAX_LIFETIME_SECONDS,
     nowMs: (options.now ?? Date.now)(),
     keySet: keySetOf(options.jwks),
   }
@@ -1091,7 +1109,8 @@ function checkVerifyOptions(
  * @param options The JWKS (object, URL or jose key set), allowed algorithms, issuer, audience.
  * @returns `{ ok: true, claims }` or `{ ok: false, reason }`.
  * @throws `ERR_SESSION_OPTIONS` for bad options (an HS256 or empty allowlist, a missing issuer or
- *   audience, a JWKS of the wrong shape); `ERR_KEY_RING_INVALID` for a malformed JWKS object.
+ *   audience, a JWKS of the wrong shape); `ERR_KEY_RING_INVALID` for a malformed JWKS object or one
+ *   holding a private key or secret.
  * @example
  * ```ts
  * const JWKS_URL = new URL('https://app.example.com/.well-known/jwks.json')

@@ -199,6 +199,11 @@ export interface StrategyContext {
   readonly backend: 'auto' | 'native' | 'portable'
   /** Longest token accepted: the chunk cap times 4096 bytes. */
   readonly maxTokenLength: number
+  /**
+   * The sessions' absolute lifetime (`maxAgeSeconds`): a strategy whose tokens carry their own
+   * lifetime refuses one longer than this. Absent: the 400-day cap.
+   */
+  readonly maxAgeSeconds?: number
 }
 
 /**
@@ -432,6 +437,7 @@ export function createSessions<T extends object = Record<string, unknown>>(
     purpose: `session:${cookie.name}`,
     backend,
     maxTokenLength: cookie.maxChunks * 4096,
+    maxAgeSeconds,
   }
   const strategyOption = options.strategy ?? 'sealed'
   if (strategyOption !== 'sealed' && typeof strategyOption !== 'function')

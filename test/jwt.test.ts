@@ -534,6 +534,34 @@ describe('hostile tokens: an anonymous session with a reason, never an exception
     await expectRejected(sessions, await forge({ ...HEADER, ...over }, claims(), ED1), 'invalid')
   })
 
+  test('exp beyond the configured maxAge is invalid: a token minted elsewhere with the same key cannot outlive the policy', async () => {
+    const clock = { t: T0 }
+    const denylist = createMemoryDenylist({ now: () => clock.t })
+    const { sessions } = setup({}, { maxAgeSeconds: 3600, denylist, now: () => clock.t })
+    // At the policy's bound (exp - auth_time = maxAge): active.
+    expect((await sessions.read(cookieOf(await forge(HEADER, claims(), ED1)))).state).toBe('active')
+    // Signed with the real key, but for 400 days: refused, or revoke() (TTL maxAge + skew) would
+    // forget the revocation while the token still verifies.
+    const long = await forge(HEADER, claims({ exp: S0 + 400 * 24 * 3600 }), ED1)
+    await expectRejected(sessions, long, 'invalid')
+    await expectRejected(sessions, await forge(HEADER, claims({ exp: S0 + 3601 }), ED1), 'invalid')
+    // The revocation outlives every token the policy accepts.
+    await sessions.revoke(SID)
+    clock.t = T0 + 3599_000
+    await expectRejected(sessions, await forge(HEADER, claims(), ED1), 'session-revoked')
+  })
+
+  test('tokens this app mints stay within the bound, whole or fractional maxAge, any millisecond', async () => {
+    for (const maxAgeSeconds of [1, 1.25, 3600, 3600.5, 400 * 24 * 3600]) {
+      for (const ms of [0, 1, 499, 500, 999]) {
+        const { sessions, clock } = setup({}, { maxAgeSeconds })
+        clock.t = T0 + ms
+        const { token } = await login(sessions)
+        expect((await readBoth(sessions, token)).state).toBe('active')
+      }
+    }
+  })
+
   test('typ application/session+jwt is the same type (RFC 7515 §4.1.9)', async () => {
     const { sessions } = setup()
     const token = await forge({ ...HEADER, typ: 'application/session+jwt' }, claims(), ED1)
@@ -936,6 +964,25 @@ describe('verifySessionToken (a service that holds only the public JWKS)', () =>
       expect((await verify(hostile)).ok).toBe(false)
     }
     expect(await verify(undefined as unknown as string)).toEqual({ ok: false, reason: 'invalid' })
+  })
+
+  test('a JWKS object holding private key members is developer misuse: ERR_KEY_RING_INVALID', async () => {
+    const { jwt, sessions } = setup()
+    const { token } = await login(sessions)
+    const jwks = await exportJWKS(jwt)
+    expect((await verifySessionToken(token, base({ jwks }))).ok).toBe(true)
+    const secretOct = { kty: 'oct', k: b64u(new Uint8Array(32).fill(7)), kid: 'h' }
+    const leaks: JWK[][] = [
+      [{ ...ed1Jwk, kid: 'k1' }],
+      [{ ...rs1Jwk, kid: 'r' }, ...jwks.keys],
+      [secretOct, ...jwks.keys],
+      [...jwks.keys, { ...es1Jwk, kid: 'e' }],
+    ]
+    for (const keys of leaks) {
+      expect(await code(() => verifySessionToken(token, base({ jwks: { keys } })))).toBe(
+        'ERR_KEY_RING_INVALID',
+      )
+    }
   })
 
   test('with the issuer’s denylist: revoked tokens are refused; an outage fails closed', async () => {
