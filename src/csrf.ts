@@ -109,7 +109,7 @@ export interface CsrfOptions {
   allowMissingOrigin?: boolean
   /** Require a valid token on unsafe requests. Default `true`. A token sent is always verified. */
   requireToken?: boolean
-  /** The header carrying the token. Default `'x-csrf-token'`. */
+  /** The header carrying the token, matched case-insensitively. Default `'x-csrf-token'`. */
   headerName?: string
   /** The form field carrying the token (read by adapters that parse forms). Default `'_csrf'`. */
   fieldName?: string
@@ -123,7 +123,7 @@ export interface CsrfCheckOptions {
 
 /** A CSRF protector. Create one per app with {@link createCsrf}. */
 export interface Csrf {
-  /** The header that carries the token. */
+  /** The header that carries the token, lowercase. */
   readonly headerName: string
   /** The form field that carries the token. */
   readonly fieldName: string
@@ -274,11 +274,14 @@ export function createCsrf(options: CsrfOptions): Csrf {
       "csrf needs the app's origin ({ origin: 'https://app.example' }) or trustHost: true",
     )
   }
-  const headerName = options.headerName ?? 'x-csrf-token'
+  const headerOption = options.headerName ?? 'x-csrf-token'
   const fieldName = options.fieldName ?? '_csrf'
-  if (typeof headerName !== 'string' || !TOKEN_HEADER.test(headerName)) {
+  if (typeof headerOption !== 'string' || !TOKEN_HEADER.test(headerOption)) {
     optionError('csrf headerName must be a header name (RFC 9110 §5.1)')
   }
+  // RFC 9110 §5.1: field names are case-insensitive. Lowercase, as Node and HTTP/2 deliver them,
+  // so that header maps keyed by the lowercase name (Node's req.headers) find it too.
+  const headerName = headerOption.toLowerCase()
   if (typeof fieldName !== 'string' || fieldName.length === 0 || fieldName.length > 64) {
     optionError('csrf fieldName must be 1-64 characters')
   }

@@ -608,7 +608,9 @@ export function csrfMiddleware(csrf: Csrf, options: CsrfMiddlewareOptions = {}):
     }
     const headers = {
       get(name: string): string | undefined {
-        const value = req.headers[name]
+        // Node's header map is keyed by lowercase names (RFC 9110 §5.1: case-insensitive).
+        const key = name.toLowerCase()
+        const value = Object.hasOwn(req.headers, key) ? req.headers[key] : undefined
         return typeof value === 'string'
           ? value
           : Array.isArray(value)

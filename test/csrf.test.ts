@@ -286,6 +286,20 @@ describe('session-bound tokens', () => {
     expect(csrf.verifyRequest(post({ origin: APP }), session).reason).toBe('token-missing')
   })
 
+  test('a mixed-case headerName finds the header in lowercase header maps (as Node gives them)', async () => {
+    const mixed = createCsrf({ keys: sessions.keys, origin: APP, headerName: 'X-CSRF-Token' })
+    expect(mixed.headerName).toBe('x-csrf-token')
+    const session = await activeSession()
+    const token = mixed.token(session)
+    const map: Record<string, string> = { origin: APP, 'x-csrf-token': token }
+    const headers: CsrfHeaders = { get: (name) => map[name] }
+    expect(mixed.check({ method: 'POST', headers }, session)).toEqual({
+      ok: true,
+      reason: undefined,
+    })
+    expect(mixed.verifyRequest(post({ origin: APP, 'X-Csrf-Token': token }), session).ok).toBe(true)
+  })
+
   test('Next server actions: headers() and a form field', async () => {
     const session = await activeSession()
     const form = new FormData()
@@ -515,6 +529,50 @@ describe('Express csrfMiddleware', () => {
         body: 'Forbidden', // the reason reaches the hook, never the client
       })
       expect(rejected.at(-1)).toBe(reason)
+    }
+  })
+
+  test('a mixed-case headerName is matched case-insensitively', async () => {
+    const mixedSessions = createSessions<SessionData>({ keys: SECRET })
+    const mixed = createCsrf({
+      keys: mixedSessions.keys,
+      trustHost: true,
+      headerName: 'X-CSRF-Token',
+    })
+    const reasons: string[] = []
+    const app = express()
+    app.use(sessionMiddleware(mixedSessions))
+    app.use(
+      csrfMiddleware(mixed, {
+        onReject: (reason, _req, res) => {
+          reasons.push(reason)
+          res.statusCode = 403
+          res.end('Forbidden')
+        },
+      }),
+    )
+    app.get('/token', (req, res) => {
+      req.session.visitor = true
+      res.json({ token: mixed.token(req.session) })
+    })
+    app.post('/transfer', (_req, res) => {
+      res.json({ done: true })
+    })
+    const server = http.createServer(app)
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const jar = new CookieJar()
+      const { token } = (await (await jar.fetch(`${base}/token`)).json()) as { token: string }
+      const response = await jar.fetch(`${base}/transfer`, {
+        method: 'POST',
+        headers: { origin: base, 'X-CSRF-Token': token },
+      })
+      expect({ status: response.status, reasons }).toEqual({ status: 200, reasons: [] })
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
     }
   })
 
