@@ -255,8 +255,9 @@ export function applySessionCookies<R extends NextResponseLike>(response: R, ses
  * @param res The `NextApiResponse`.
  * @param sessions The app's session manager.
  * @returns The session. Never throws for anything the client sent.
- * @throws From `save()`, `regenerate()` and `destroy()`: `ERR_READ_ONLY`, before any effect,
- *   once the response headers were sent.
+ * @throws From `save()`, `regenerate()` and `destroy()`: `ERR_READ_ONLY` once the response headers
+ *   were sent: before any effect, or, when they went out while the call was pending (an async
+ *   schema), as the cookie write is refused, before any denylist call.
  * @example
  * ```ts
  * export default async function handler(req: NextApiRequest, res: NextApiResponse) {
@@ -272,6 +273,8 @@ export async function getApiSession<T>(
 ): Promise<Session<T>> {
   let ours: readonly string[] = []
   const apply = (writes: readonly CookieWrite[]) => {
+    // The guard ran before save()'s awaits (an async schema): the response may have gone since.
+    if (res.headersSent) throw readOnly()
     const current = res.getHeader('set-cookie')
     const list: readonly (string | number)[] =
       current === undefined ? [] : typeof current === 'object' ? current : [current]

@@ -330,4 +330,40 @@ describe('Pages Router API routes: getApiSession(req, res, sessions)', () => {
       await app.close()
     }
   })
+
+  test('a response sent while save() was pending (async schema) also gives ERR_READ_ONLY', async () => {
+    let caught: unknown
+    let send: () => void = () => {}
+    // An async schema: another branch of the handler sends the response during validation, after
+    // save() passed its guard and before the cookie is written.
+    const validating = createSessions<Data>({
+      keys: { current: 'k1', keys: { k1: K1 } },
+      schema: {
+        '~standard': {
+          version: 1,
+          vendor: 'test',
+          validate: async (value: unknown) => {
+            await new Promise((resolve) => setTimeout(resolve, 1))
+            send()
+            return { value: value as Data }
+          },
+        },
+      },
+    })
+    const app = await serve(async (req, res) => {
+      const session = await getApiSession(req, res, validating)
+      send = () => res.end('done')
+      await session.save({ userId: 'u1' }).catch((error: unknown) => (caught = error))
+    })
+    try {
+      const response = await fetch(app.url)
+      expect(await response.text()).toBe('done')
+      expect(response.headers.getSetCookie()).toEqual([])
+      await expect.poll(() => caught !== undefined).toBe(true)
+      expect(isSessionError(caught, 'ERR_READ_ONLY')).toBe(true)
+      expect(app.errors).toEqual([])
+    } finally {
+      await app.close()
+    }
+  })
 })
