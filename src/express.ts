@@ -323,9 +323,13 @@ function attach<T extends object>(
   }
 
   // Operations run one at a time, in call order: a save() not awaited still precedes res.end().
+  // With none pending, one starts at once, so that what its synchronous part does (regenerate()
+  // clearing the data, destroy() ending it) precedes the statements after the call: data set
+  // right after a regenerate() not awaited belongs to the new session instead of being erased.
   function enqueue(operation: () => Promise<void>): Promise<void> {
+    const idle = busy === 0
     busy++
-    const run = queue.then(operation).finally(() => busy--)
+    const run = (idle ? operation() : queue.then(operation)).finally(() => busy--)
     queue = run.catch(() => undefined)
     return run
   }

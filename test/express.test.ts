@@ -87,6 +87,22 @@ function makeApp(sessions: Sessions<SessionData>) {
     req.session.user = { id: req.body.user, name: 'Ada' }
     res.json({ previousId, id: req.session.id })
   })
+  // Not awaited: the data set after the call belongs to the new session, as the call order says.
+  app.post('/login-unawaited', (req: Request<object, unknown, { user: string }>, res) => {
+    void req.session.regenerate()
+    req.session.user = { id: req.body.user, name: 'Ada' }
+    res.json({ id: req.session.id })
+  })
+  app.post('/destroy-unawaited', (req, res) => {
+    void req.session.destroy()
+    let code = 'none'
+    try {
+      req.session.views = 1
+    } catch (e) {
+      code = codeOf(e)
+    }
+    res.json({ code })
+  })
   app.get('/profile', (req, res) => {
     if (!req.session.user) {
       res.status(401).json({ state: req.session.state, reason: req.session.reason ?? null })
@@ -343,6 +359,25 @@ describe('Express 5 with a denylist', () => {
       state: 'revoked',
       reason: 'session-revoked',
     })
+  })
+
+  test('data set right after a regenerate() or destroy() not awaited is neither lost nor revived', async () => {
+    const jar = new CookieJar()
+    await jar.fetch(`${t.server.url}/count`)
+    const before = t.reported.length
+    const login = await post(jar, `${t.server.url}/login-unawaited`, { user: 'u7' })
+    expect(login.status).toBe(200)
+    const { id } = await json<{ id: string }>(login)
+    expect(login.headers.getSetCookie()).toHaveLength(1)
+    expect(await json(await jar.fetch(`${t.server.url}/profile`))).toEqual({
+      id,
+      user: { id: 'u7', name: 'Ada' },
+    })
+    expect(t.reported.slice(before)).toEqual([])
+
+    const destroyed = await post(jar, `${t.server.url}/destroy-unawaited`)
+    expect(await json(destroyed)).toEqual({ code: 'ERR_SESSION_STATE' })
+    expect(jar.get(COOKIE)).toBeUndefined()
   })
 
   test('save() reports errors to promises and to callbacks alike', async () => {
