@@ -569,8 +569,6 @@ export interface CsrfMiddlewareOptions {
   ) => void
 }
 
-const HOST_HEADER = /^[A-Za-z0-9.:[\]-]{1,255}$/
-
 function rejectForbidden(_reason: CsrfRejectReason, _req: NodeRequest, res: NodeResponse): void {
   res.statusCode = 403
   res.setHeader('content-type', 'text/plain; charset=utf-8')
@@ -622,18 +620,16 @@ export function csrfMiddleware(csrf: Csrf, options: CsrfMiddlewareOptions = {}):
             : undefined
       },
     }
-    const host = req.headers.host
-    const encrypted = (req.socket as { encrypted?: unknown } | null | undefined)?.encrypted === true
-    const selfOrigin =
-      typeof host === 'string' && HOST_HEADER.test(host)
-        ? `${encrypted ? 'https' : 'http'}://${host}`
-        : undefined
+    // No selfOrigin: with trustHost, the check takes `https://<Host>` (and `http://<Host>` on
+    // loopback only). The socket's scheme is not the browser's behind a TLS-terminating proxy,
+    // and taking it would make the plain-HTTP origin of the same host (which a network attacker
+    // can serve) the app's own.
     const body = req.body
     const token =
       typeof body === 'object' && body !== null && Object.hasOwn(body, csrf.fieldName)
         ? (body as Record<string, unknown>)[csrf.fieldName]
         : undefined
-    const result = csrf.check({ method: req.method ?? '', headers, selfOrigin }, session, { token })
+    const result = csrf.check({ method: req.method ?? '', headers }, session, { token })
     if (result.ok) next()
     else onReject(result.reason, req, res, next)
   }

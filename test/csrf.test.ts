@@ -576,6 +576,55 @@ describe('Express csrfMiddleware', () => {
     }
   })
 
+  test('trustHost behind a TLS-terminating proxy: https://<Host> is the own origin, http://<Host> is not', async () => {
+    const proxied = createSessions<SessionData>({ keys: SECRET })
+    const originOnly = createCsrf({ keys: proxied.keys, trustHost: true, requireToken: false })
+    const reasons: string[] = []
+    const app = express()
+    app.use(sessionMiddleware(proxied))
+    app.use(
+      csrfMiddleware(originOnly, {
+        onReject: (reason, _req, res) => {
+          reasons.push(reason)
+          res.statusCode = 403
+          res.end('Forbidden')
+        },
+      }),
+    )
+    app.post('/transfer', (_req, res) => {
+      res.json({ done: true })
+    })
+    const server = http.createServer(app)
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    // The proxy forwards the browser's Host over plain HTTP (the socket is not encrypted).
+    const status = (origin: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = http.request({
+          host: '127.0.0.1',
+          port: (server.address() as AddressInfo).port,
+          method: 'POST',
+          path: '/transfer',
+          headers: { host: 'app.example', origin },
+        })
+        request.on('response', (response) => {
+          response.resume()
+          resolve(response.statusCode ?? 0)
+        })
+        request.on('error', reject)
+        request.end()
+      })
+    try {
+      expect(await status('https://app.example')).toBe(200)
+      // A plain-HTTP page of the same host (what a network attacker can serve) is another origin.
+      expect(await status('http://app.example')).toBe(403)
+      expect(reasons).toEqual(['origin-mismatch'])
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
   test('safe requests pass without a token and set no cookie', async () => {
     const jar = new CookieJar()
     const response = await jar.fetch(`${url}/status`, {
