@@ -169,7 +169,8 @@ export interface VerifySessionTokenOptions {
    * The issuer's public keys: a JWKS object (e.g. the output of {@link exportJWKS}), the URL of
    * a JWKS (fetched and cached by jose `createRemoteJWKSet`: 10-minute cache, 30-second cooldown,
    * 5-second timeout; one set per URL), or a key-set function from jose `createLocalJWKSet` /
-   * `createRemoteJWKSet` with your own settings. A JWKS object holding a private member (`d`,
+   * `createRemoteJWKSet` with your own settings. A JWKS object is read again when its `keys` list
+   * is replaced or changes length. A JWKS object holding a private member (`d`,
    * `p`, `q`, `dp`, `dq`, `qi`, `oth`, `k`) is refused with `ERR_KEY_RING_INVALID`.
    */
   jwks: JSONWebKeySet | URL | JWTVerifyGetKey
@@ -1021,7 +1022,10 @@ export async function exportJWKS(strategy: JwtStrategy): Promise<JSONWebKeySet> 
 
 const PUBLIC_ALGORITHMS: readonly string[] = ['EdDSA', 'ES256', 'RS256']
 const PRIVATE_MEMBERS: readonly string[] = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']
-const localSets = new WeakMap<object, JWTVerifyGetKey>()
+const localSets = new WeakMap<
+  object,
+  { readonly keys: unknown[]; readonly count: number; readonly get: JWTVerifyGetKey }
+>()
 const remoteSets = new Map<string, JWTVerifyGetKey>()
 const MAX_REMOTE_SETS = 32
 
@@ -1039,22 +1043,24 @@ function keySetOf(jwks: unknown): { get: JWTVerifyGetKey; remote: boolean } {
     return { get: set, remote: true }
   }
   if (isObject(jwks) && Array.isArray(jwks.keys)) {
-    let set = localSets.get(jwks)
-    if (!set) {
-      // RFC 7517 §5: a JWK Set to verify with holds public keys. A private member (RFC 7518 §6.2.2,
-      // §6.3.2, §6.4.1, RFC 8037 §2) means a signing key or shared secret was handed to a verifier;
-      // jose would import it and every token would fail as unknown-key. Refuse it loudly.
-      if (
-        jwks.keys.some((key) => isObject(key) && PRIVATE_MEMBERS.some((m) => Object.hasOwn(key, m)))
-      )
-        ringError('jwks holds a private key or a secret: pass only public keys (exportJWKS)')
-      try {
-        set = createLocalJWKSet(jwks as unknown as JSONWebKeySet)
-      } catch (cause) {
-        ringError('jwks is not a valid JWK Set', cause)
-      }
-      localSets.set(jwks, set)
+    const keys: unknown[] = jwks.keys
+    const cached = localSets.get(jwks)
+    // jose's createLocalJWKSet copies the keys: build it again when the object's list was
+    // replaced or grew or shrank (a JWKS refreshed in place), so new keys verify and are checked.
+    if (cached?.keys === keys && cached.count === keys.length)
+      return { get: cached.get, remote: false }
+    // RFC 7517 §5: a JWK Set to verify with holds public keys. A private member (RFC 7518 §6.2.2,
+    // §6.3.2, §6.4.1, RFC 8037 §2) means a signing key or shared secret was handed to a verifier;
+    // jose would import it and every token would fail as unknown-key. Refuse it loudly.
+    if (keys.some((key) => isObject(key) && PRIVATE_MEMBERS.some((m) => Object.hasOwn(key, m))))
+      ringError('jwks holds a private key or a secret: pass only public keys (exportJWKS)')
+    let set: JWTVerifyGetKey
+    try {
+      set = createLocalJWKSet(jwks as unknown as JSONWebKeySet)
+    } catch (cause) {
+      ringError('jwks is not a valid JWK Set', cause)
     }
+    localSets.set(jwks, { keys, count: keys.length, get: set })
     return { get: set, remote: false }
   }
   return optionError('jwks must be a JWK Set, its URL, or a jose key set function')

@@ -966,6 +966,31 @@ describe('verifySessionToken (a service that holds only the public JWKS)', () =>
     expect(await verify(undefined as unknown as string)).toEqual({ ok: false, reason: 'invalid' })
   })
 
+  test('a JWKS object updated in place (key rotation) is read again, and checked again', async () => {
+    const jwks: { keys: JWK[] } = { keys: [{ ...ed1PublicJwk, kid: 'k1' }] }
+    const k1Token = await forge(HEADER, claims(), ED1)
+    const k2Token = await forge({ ...HEADER, kid: 'k2' }, claims(), {
+      alg: 'EdDSA',
+      key: ed2.privateKey,
+    })
+    expect((await verifySessionToken(k1Token, base({ jwks }))).ok).toBe(true)
+    expect(await verifySessionToken(k2Token, base({ jwks }))).toEqual({
+      ok: false,
+      reason: 'unknown-key',
+    })
+    jwks.keys.push({ ...(await exportJWK(ed2.publicKey)), kid: 'k2' })
+    expect((await verifySessionToken(k2Token, base({ jwks }))).ok).toBe(true)
+    jwks.keys = [{ ...(await exportJWK(ed2.publicKey)), kid: 'k2' }]
+    expect(await verifySessionToken(k1Token, base({ jwks }))).toEqual({
+      ok: false,
+      reason: 'unknown-key',
+    })
+    jwks.keys.push({ ...ed1Jwk, kid: 'k1' })
+    expect(await code(() => verifySessionToken(k1Token, base({ jwks })))).toBe(
+      'ERR_KEY_RING_INVALID',
+    )
+  })
+
   test('a JWKS object holding private key members is developer misuse: ERR_KEY_RING_INVALID', async () => {
     const { jwt, sessions } = setup()
     const { token } = await login(sessions)
