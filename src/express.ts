@@ -412,7 +412,11 @@ function attach<T extends object>(
     },
     defineProperty(target, key, descriptor) {
       guard(key)
-      const done = Reflect.defineProperty(target, key, descriptor)
+      // A non-configurable property could not be deleted: it would survive regenerate().
+      if (descriptor.configurable === false) {
+        throw new SessionError('ERR_SESSION_STATE', 'req.session data must stay configurable')
+      }
+      const done = Reflect.defineProperty(target, key, { ...descriptor, configurable: true })
       afterChange()
       return done
     },
@@ -421,6 +425,14 @@ function attach<T extends object>(
       const done = Reflect.deleteProperty(target, key)
       afterChange()
       return done
+    },
+    // A frozen store would keep its data through regenerate() (and re-seal it under the new id);
+    // a prototype would be read through as data. Both are refused.
+    preventExtensions() {
+      throw new SessionError('ERR_SESSION_STATE', 'req.session cannot be frozen or sealed')
+    },
+    setPrototypeOf() {
+      throw new SessionError('ERR_SESSION_STATE', 'req.session cannot take a prototype')
     },
   }) as unknown as RequestSession
   PROXIES.add(proxy)

@@ -189,6 +189,14 @@ function makeApp(sessions: Sessions<SessionData>) {
     attempt(() => (loose.save = () => undefined))
     attempt(() => delete loose.regenerate)
     attempt(() => Object.defineProperty(loose, 'state', { value: 'active' }))
+    // A frozen or re-prototyped store would keep data through regenerate() or read through it.
+    attempt(() => Object.freeze(loose))
+    attempt(() => Object.setPrototypeOf(loose, { views: 7 }))
+    attempt(() => (req.session.views = req.session.views === undefined ? 1 : -1))
+    attempt(() => Object.defineProperty(loose, 'blob', { value: 'x', enumerable: true }))
+    attempt(() => Object.defineProperty(loose, 'touched', { value: 1, configurable: false }))
+    await req.session.regenerate()
+    codes.push(Object.keys(req.session).length === 0 ? 'cleared' : 'kept')
     await req.session.destroy()
     attempt(() => (req.session.views = 1))
     codes.push(await req.session.save().then(() => 'none', codeOf))
@@ -425,6 +433,12 @@ describe('Express 5 with a denylist', () => {
         'ERR_SESSION_STATE', // save
         'ERR_SESSION_STATE', // delete regenerate
         'ERR_SESSION_STATE', // defineProperty state
+        'ERR_SESSION_STATE', // freeze
+        'ERR_SESSION_STATE', // setPrototypeOf
+        'none', // data still writable
+        'none', // defineProperty: configurable by default here, so regenerate() can remove it
+        'ERR_SESSION_STATE', // a non-configurable property would survive regenerate()
+        'cleared', // regenerate() cleared it
         'ERR_SESSION_STATE', // data after destroy()
         'ERR_SESSION_STATE', // save() after destroy()
         'ERR_SESSION_STATE', // regenerate() after destroy()
