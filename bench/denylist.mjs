@@ -7,77 +7,15 @@
 // Reports p50/p99 latency of sequential requests, throughput with concurrent requests, and the
 // Redis commands per request (INFO commandstats delta), which must be exactly one MGET without
 // the cache and ~0 with it.
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { createRedisDenylist } from '../dist/denylist.js'
 import { createSessions, generateSecret } from '../dist/index.js'
+import { startRedis } from './redis.mjs'
 
 const SESSIONS = 1000 // distinct sessions, cycled
 const LATENCY_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 5000)
 const THROUGHPUT_MS = Number(process.env.BENCH_MS ?? 2000)
 const CONCURRENCY = 32
-
-// --- A private redis-server ---
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function startRedis() {
-  const port = await freePort()
-  const dir = mkdtempSync(join(tmpdir(), 'cachet-bench-'))
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-    ],
-    { stdio: 'ignore' },
-  )
-  const stop = () => {
-    child.kill('SIGKILL')
-    rmSync(dir, { recursive: true, force: true })
-  }
-  process.once('exit', () => child.kill('SIGKILL'))
-  const probe = new Redis({
-    port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  })
-  probe.on('error', () => {})
-  for (let i = 0; ; i++) {
-    try {
-      await probe.connect()
-      if ((await probe.ping()) === 'PONG') break
-    } catch {
-      if (i > 200) throw new Error('redis-server did not start')
-      await new Promise((r) => setTimeout(r, 25))
-    }
-  }
-  probe.disconnect()
-  return { port, stop }
-}
 
 // --- Measurement ---
 

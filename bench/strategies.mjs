@@ -7,14 +7,13 @@
 // Redis is touched). BENCH_ROUNDS=<n> sets the rounds (default 5; each cell keeps its lowest
 // median, since load from elsewhere only ever adds time).
 
-import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import os from 'node:os'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import { Redis } from 'ioredis'
 import { exportJWK, generateKeyPair } from 'jose'
 import { measure } from 'mitata'
+import { startRedis } from './redis.mjs'
 
 const dist = new URL('../dist/', import.meta.url)
 const cachet = await import(new URL('index.js', dist).href)
@@ -50,41 +49,27 @@ const DATA = {
   },
 }
 
-// --- A private Redis ---
+// --- A private Redis (none when redis-server is missing: the Redis rows are skipped) ---
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
+async function privateRedis() {
+  let server
+  try {
+    server = await startRedis()
+  } catch {
+    return undefined
+  }
+  const client = new Redis({
+    port: server.port,
+    host: '127.0.0.1',
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
   })
-}
-
-async function startRedis() {
-  const port = await freePort()
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  )
-  const failed = await new Promise((resolve) => {
-    child.once('error', () => resolve(true))
-    setTimeout(() => resolve(false), 300)
-  })
-  if (failed) return undefined
-  const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, lazyConnect: true })
   await client.connect()
   return {
     client,
-    async stop() {
+    stop() {
       client.disconnect()
-      child.kill('SIGTERM')
-      await new Promise((resolve) => child.once('exit', resolve))
+      server.stop()
     },
   }
 }
@@ -100,7 +85,7 @@ async function jwtKeys(algorithm) {
   return { current: 'k1', keys: { k1: await exportJWK(privateKey) } }
 }
 
-const redis = await startRedis()
+const redis = await privateRedis()
 const contenders = [
   {
     name: 'sealed cookie (XAES-256-GCM)',
