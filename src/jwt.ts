@@ -670,17 +670,8 @@ async function loadKeys(config: Config): Promise<ReadonlyMap<string, LoadedKey>>
 
 // --- Claims ---
 
-interface ParsedClaims {
-  readonly sessionId: string
-  readonly userId: string | undefined
-  readonly issuedAtMs: number
-  readonly expiresAtMs: number
-  readonly createdAtMs: number
-  readonly lastSeenMs: number
-  readonly userVersion: number | undefined
-  readonly epoch: number | undefined
-  readonly data: unknown
-}
+// The claims as read, before the kid and the raw payload are attached.
+type ParsedClaims = Omit<SessionTokenClaims, 'kid' | 'payload'>
 
 const isSeconds = (value: unknown): value is number =>
   typeof value === 'number' &&
@@ -952,15 +943,7 @@ export function jwtStrategy(options: JwtStrategyOptions): JwtStrategy {
             ? INVALID
             : { ok: false, reason: outcome.reason }
         const { claims } = outcome
-        const envelope: SessionEnvelope = {
-          sessionId: claims.sessionId,
-          createdAtMs: claims.createdAtMs,
-          lastSeenMs: claims.lastSeenMs,
-          ...(claims.userId !== undefined ? { userId: claims.userId } : {}),
-          ...(claims.userVersion !== undefined ? { userVersion: claims.userVersion } : {}),
-          ...(claims.epoch !== undefined ? { epoch: claims.epoch } : {}),
-          data: claims.data,
-        }
+        const { issuedAtMs: _issuedAtMs, expiresAtMs: _expiresAtMs, ...envelope } = claims
         return {
           ok: true,
           envelope,

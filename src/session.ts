@@ -126,9 +126,12 @@ export interface SessionEnvelope {
   readonly sessionId: string
   readonly createdAtMs: number
   readonly lastSeenMs: number
-  readonly userId?: string
-  readonly userVersion?: number
-  readonly epoch?: number
+  /** Absent or undefined: the data names no user. */
+  readonly userId?: string | undefined
+  /** Absent or undefined without a denylist. */
+  readonly userVersion?: number | undefined
+  /** Absent or undefined without a denylist. */
+  readonly epoch?: number | undefined
   readonly data: unknown
 }
 
@@ -325,9 +328,9 @@ function sealedStrategy(context: StrategyContext): SessionStrategy {
         sessionId: c.i,
         createdAtMs: c.c as number,
         lastSeenMs: c.l as number,
-        ...(c.u !== undefined ? { userId: c.u } : {}),
-        ...(c.v !== undefined ? { userVersion: c.v as number } : {}),
-        ...(c.p !== undefined ? { epoch: c.p as number } : {}),
+        userId: c.u,
+        userVersion: c.v as number | undefined,
+        epoch: c.p as number | undefined,
         data: c.d,
       }
       return {
@@ -531,9 +534,9 @@ export function createSessions<T extends object = Record<string, unknown>>(
         sessionId: this.id,
         createdAtMs: this.createdAtMs!,
         lastSeenMs: nowMs,
-        ...(this.userId !== undefined ? { userId: this.userId } : {}),
-        ...(this.userVersion !== undefined ? { userVersion: this.userVersion } : {}),
-        ...(this.epoch !== undefined ? { epoch: this.epoch } : {}),
+        userId: this.userId,
+        userVersion: this.userVersion,
+        epoch: this.epoch,
         data: this.data,
       }
       const token = await strategy.encode(envelope, expiresAtMs, nowMs)
