@@ -1,7 +1,6 @@
 // Denylist tests against real redis-server processes started on free ports (never :6379):
 // the contract on memory, a single server and a three-node Cluster; two session managers with
 // separate connections acting as two app instances; faults (killed, SIGSTOPped, restarted).
-import { build } from 'esbuild'
 import { EdgeRuntime } from 'edge-runtime'
 import { Cluster, Redis, type RedisOptions } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -28,6 +27,7 @@ import {
   type RedisCluster,
   type RedisServer,
 } from './helpers/redis-server.js'
+import { bundleForEdge } from './helpers/edge-bundle.js'
 
 // --- Fixtures ---
 
@@ -204,21 +204,9 @@ describe('memory denylist', () => {
 describe('in the edge-runtime VM (no Node globals)', () => {
   it('the memory denylist revokes, and the Redis denylist loads, hashes ids and fails closed', async () => {
     // cachet and cachet/denylist bundled into one script, as an edge platform receives them.
-    const result = await build({
-      stdin: {
-        contents: `export * from './src/index.ts'\nexport * from './src/denylist.ts'`,
-        resolveDir: new URL('..', import.meta.url).pathname,
-        loader: 'ts',
-      },
-      bundle: true,
-      write: false,
-      format: 'iife',
-      globalName: 'cachet',
-      platform: 'browser',
-      target: 'es2022',
-      logLevel: 'silent',
-    })
-    const bundle = result.outputFiles[0]!.text
+    const bundle = await bundleForEdge(
+      `export * from './src/index.ts'\nexport * from './src/denylist.ts'`,
+    )
     // No Redis package, no Node: cachet only names ioredis in its messages.
     // (`.Buffer` is read off the run-time lookup of node:buffer only; no global Buffer.)
     expect(bundle).not.toMatch(/["']ioredis["']|(?<![.\w$])Buffer\b|\brequire\s*\(/)

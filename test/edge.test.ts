@@ -2,10 +2,10 @@
 // Next.js uses for edge code), a realm with Web APIs and no Node globals, and its cookies are
 // interchangeable with those made by cachet on Node (portable backend there, native here).
 
-import { build } from 'esbuild'
 import { EdgeRuntime } from 'edge-runtime'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createKeyRing, createSessions, generateSecret, seal, unseal } from '../src/index.js'
+import { bundleForEdge } from './helpers/edge-bundle.js'
 
 const SECRET = generateSecret()
 const PURPOSE = 'edge-proof'
@@ -31,22 +31,7 @@ async function inVm<T>(expression: string): Promise<T> {
 
 beforeAll(async () => {
   // One IIFE script, as an edge platform gets it: every import resolved, nothing external.
-  const result = await build({
-    stdin: {
-      contents: `export * from './src/index.ts'\nexport * from './src/web.ts'`,
-      resolveDir: new URL('..', import.meta.url).pathname,
-      loader: 'ts',
-    },
-    bundle: true,
-    write: false,
-    format: 'iife',
-    globalName: 'cachet',
-    platform: 'browser',
-    conditions: ['edge-light', 'worker'],
-    target: 'es2022',
-    logLevel: 'silent',
-  })
-  bundle = result.outputFiles[0]!.text
+  bundle = await bundleForEdge(`export * from './src/index.ts'\nexport * from './src/web.ts'`)
   vm = new EdgeRuntime()
   vm.evaluate(bundle)
   vm.evaluate(

@@ -1,7 +1,5 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
 import { EdgeRuntime } from 'edge-runtime'
 import fc from 'fast-check'
 import {
@@ -36,6 +34,7 @@ import {
   type StrategyContext,
 } from '../src/session.js'
 import { codeAsync as code } from './helpers/error-code.js'
+import { bundleForEdge } from './helpers/edge-bundle.js'
 
 // --- Fixtures ---
 
@@ -1240,20 +1239,7 @@ describe('configuration errors, at construction, with codes', () => {
 describe('edge runtime', () => {
   test('bundled without Node built-ins, it signs, reads Bearer and verifies inside EdgeRuntime', async () => {
     const bundle = (contents: string, format: 'esm' | 'iife') =>
-      build({
-        stdin: {
-          contents,
-          resolveDir: fileURLToPath(new URL('..', import.meta.url)),
-          loader: 'ts',
-        },
-        bundle: true,
-        format,
-        globalName: 'cachet',
-        platform: 'neutral',
-        mainFields: ['module', 'main'],
-        write: false,
-        logLevel: 'silent',
-      }).then((result) => result.outputFiles[0]!.text)
+      bundleForEdge(contents, { format, platform: 'neutral' })
     const jwtOnly = await bundle(`export * from './src/jwt.ts'`, 'esm')
     // The only "node:" is the run-time lookup of the optional native base64url codec.
     for (const [ref] of jwtOnly.matchAll(/.{0,30}node:[a-z_/]+/g)) {
