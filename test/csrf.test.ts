@@ -1,9 +1,7 @@
 // CSRF: the origin check and session-bound tokens, through the Fetch helper (verifyRequest), the
 // Next helper (verifyHeaders, as a server action sees `await headers()`) and the Express
 // middleware over real HTTP.
-import { once } from 'node:events'
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import express from 'express'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -14,6 +12,7 @@ import { csrfMiddleware, sessionMiddleware, type SessionData } from '../src/expr
 import { createKeyRing, generateSecret } from '../src/keys.js'
 import { createSessions, type Session } from '../src/session.js'
 import { CookieJar } from './helpers/cookie-jar.js'
+import { listen, type TestServer } from './helpers/listen.js'
 
 declare module '../src/express.js' {
   interface SessionData {
@@ -413,9 +412,31 @@ describe('configuration and misuse fail loudly', () => {
 
 // --- Express, over real HTTP ---
 
+/** An Express app with the session and CSRF middlewares; a refused request gets 403 and its reason is recorded. */
+function guardedApp(
+  sessions: Parameters<typeof sessionMiddleware>[0],
+  csrf: Csrf,
+  reasons: string[],
+  ...before: express.RequestHandler[]
+) {
+  const app = express()
+  app.use(sessionMiddleware(sessions))
+  for (const handler of before) app.use(handler)
+  app.use(
+    csrfMiddleware(csrf, {
+      onReject: (reason, _req, res) => {
+        reasons.push(reason)
+        res.statusCode = 403
+        res.end('Forbidden')
+      },
+    }),
+  )
+  return app
+}
+
 describe('Express csrfMiddleware', () => {
   let url: string
-  let server: http.Server
+  let server: TestServer
   let appCsrf: Csrf
   const rejected: string[] = []
 
@@ -427,17 +448,11 @@ describe('Express csrfMiddleware', () => {
     })
     // The origin is the server's own (http on loopback, taken from Host): trustHost.
     appCsrf = createCsrf({ keys: expressSessions.keys, trustHost: true })
-    const app = express()
-    app.use(sessionMiddleware(expressSessions))
-    app.use(express.urlencoded({ extended: false }))
-    app.use(
-      csrfMiddleware(appCsrf, {
-        onReject: (reason, _req, res) => {
-          rejected.push(reason)
-          res.statusCode = 403
-          res.end('Forbidden')
-        },
-      }),
+    const app = guardedApp(
+      expressSessions,
+      appCsrf,
+      rejected,
+      express.urlencoded({ extended: false }),
     )
     app.get('/login', (req, res) => {
       req.session.visitor = true // a token needs a saved session
@@ -457,15 +472,10 @@ describe('Express csrfMiddleware', () => {
     app.post('/transfer', (_req, res) => {
       res.json({ done: true })
     })
-    server = http.createServer(app)
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    server = await listen(app)
+    url = server.url
   })
-  afterAll(async () => {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-  })
+  afterAll(() => server.close())
 
   const form = (
     jar: CookieJar,
@@ -540,17 +550,7 @@ describe('Express csrfMiddleware', () => {
       headerName: 'X-CSRF-Token',
     })
     const reasons: string[] = []
-    const app = express()
-    app.use(sessionMiddleware(mixedSessions))
-    app.use(
-      csrfMiddleware(mixed, {
-        onReject: (reason, _req, res) => {
-          reasons.push(reason)
-          res.statusCode = 403
-          res.end('Forbidden')
-        },
-      }),
-    )
+    const app = guardedApp(mixedSessions, mixed, reasons)
     app.get('/token', (req, res) => {
       req.session.visitor = true
       res.json({ token: mixed.token(req.session) })
@@ -558,11 +558,9 @@ describe('Express csrfMiddleware', () => {
     app.post('/transfer', (_req, res) => {
       res.json({ done: true })
     })
-    const server = http.createServer(app)
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
+    const server = await listen(app)
     try {
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const base = server.url
       const jar = new CookieJar()
       const { token } = (await (await jar.fetch(`${base}/token`)).json()) as { token: string }
       const response = await jar.fetch(`${base}/transfer`, {
@@ -571,8 +569,7 @@ describe('Express csrfMiddleware', () => {
       })
       expect({ status: response.status, reasons }).toEqual({ status: 200, reasons: [] })
     } finally {
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
+      await server.close()
     }
   })
 
@@ -580,29 +577,17 @@ describe('Express csrfMiddleware', () => {
     const proxied = createSessions<SessionData>({ keys: SECRET })
     const originOnly = createCsrf({ keys: proxied.keys, trustHost: true, requireToken: false })
     const reasons: string[] = []
-    const app = express()
-    app.use(sessionMiddleware(proxied))
-    app.use(
-      csrfMiddleware(originOnly, {
-        onReject: (reason, _req, res) => {
-          reasons.push(reason)
-          res.statusCode = 403
-          res.end('Forbidden')
-        },
-      }),
-    )
+    const app = guardedApp(proxied, originOnly, reasons)
     app.post('/transfer', (_req, res) => {
       res.json({ done: true })
     })
-    const server = http.createServer(app)
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
+    const server = await listen(app)
     // The proxy forwards the browser's Host over plain HTTP (the socket is not encrypted).
     const status = (origin: string) =>
       new Promise<number>((resolve, reject) => {
         const request = http.request({
           host: '127.0.0.1',
-          port: (server.address() as AddressInfo).port,
+          port: server.port,
           method: 'POST',
           path: '/transfer',
           headers: { host: 'app.example', origin },
@@ -620,8 +605,7 @@ describe('Express csrfMiddleware', () => {
       expect(await status('http://app.example')).toBe(403)
       expect(reasons).toEqual(['origin-mismatch'])
     } finally {
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
+      await server.close()
     }
   })
 
@@ -642,17 +626,12 @@ describe('Express csrfMiddleware', () => {
         res.status(500).json({ code: isSessionError(err) ? err.code : 'other' })
       },
     )
-    const bare = http.createServer(app)
-    bare.listen(0, '127.0.0.1')
-    await once(bare, 'listening')
+    const bare = await listen(app)
     try {
-      const response = await fetch(`http://127.0.0.1:${(bare.address() as AddressInfo).port}/`, {
-        method: 'POST',
-      })
+      const response = await fetch(`${bare.url}/`, { method: 'POST' })
       expect(await response.json()).toEqual({ code: 'ERR_SESSION_STATE' })
     } finally {
-      bare.closeAllConnections()
-      await new Promise((resolve) => bare.close(resolve))
+      await bare.close()
     }
     expect(codeOf(() => csrfMiddleware({} as Csrf))).toBe('ERR_SESSION_OPTIONS')
   })

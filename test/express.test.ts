@@ -1,8 +1,5 @@
 // Express 5 and node:http adapter over real HTTP: a real Express app listening on 127.0.0.1, real
 // fetch requests, and a cookie jar that applies RFC 6265bis storage rules.
-import { once } from 'node:events'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -13,6 +10,7 @@ import { jwtStrategy } from '../src/jwt.js'
 import { generateSecret } from '../src/keys.js'
 import { createSessions, type SessionOptions, type Sessions } from '../src/session.js'
 import { CookieJar } from './helpers/cookie-jar.js'
+import { listen, type TestServer } from './helpers/listen.js'
 
 // The declaration merging express-session users know, against this module.
 declare module '../src/express.js' {
@@ -27,26 +25,6 @@ declare module '../src/express.js' {
 const SECRET = generateSecret()
 const COOKIE = '__Host-session'
 
-interface Server {
-  readonly url: string
-  close(): Promise<void>
-}
-
-async function listen(handler: http.RequestListener): Promise<Server> {
-  const server = http.createServer(handler)
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
-}
-
 const codeOf = (error: unknown) => (isSessionError(error) ? error.code : String(error))
 
 function deferred() {
@@ -56,7 +34,7 @@ function deferred() {
 }
 
 interface TestApp {
-  server: Server
+  server: TestServer
   reported: SessionError[]
   /** Lets the test hold /slow until it says so. */
   slow: { entered: ReturnType<typeof deferred>; release: ReturnType<typeof deferred> }

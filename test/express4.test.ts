@@ -1,8 +1,5 @@
 // The Express adapter on Express 4 (installed as the alias `express4`): the express-session-style
 // routes of test/express.test.ts, over real HTTP on 127.0.0.1, with a denylist.
-import { once } from 'node:events'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import express4 from 'express4'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createMemoryDenylist } from '../src/denylist.js'
@@ -10,6 +7,7 @@ import { sessionMiddleware, type SessionData } from '../src/express.js'
 import { generateSecret } from '../src/keys.js'
 import { createSessions } from '../src/session.js'
 import { CookieJar } from './helpers/cookie-jar.js'
+import { listen, type TestServer } from './helpers/listen.js'
 
 declare module '../src/express.js' {
   interface SessionData {
@@ -17,8 +15,7 @@ declare module '../src/express.js' {
   }
 }
 
-let server: http.Server
-let base = ''
+let server: TestServer
 
 beforeAll(async () => {
   const sessions = createSessions<SessionData>({
@@ -49,26 +46,20 @@ beforeAll(async () => {
       res.send('bye')
     })
   })
-  server = http.createServer(app)
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  server = await listen(app)
 })
 
-afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
-})
+afterAll(() => server.close())
 
 test('Express 4: login regenerates, profile reads, logout destroys, a replayed cookie is refused', async () => {
   const jar = new CookieJar()
-  const anonymous = await jar.fetch(`${base}/profile`)
+  const anonymous = await jar.fetch(`${server.url}/profile`)
   expect(anonymous.status).toBe(401)
 
-  const login = await jar.fetch(`${base}/login`, { method: 'POST', redirect: 'manual' })
+  const login = await jar.fetch(`${server.url}/login`, { method: 'POST', redirect: 'manual' })
   expect(login.status).toBe(302)
   expect(login.headers.get('cache-control')).toBe('private, no-store')
-  const profile = (await (await jar.fetch(`${base}/profile`)).json()) as {
+  const profile = (await (await jar.fetch(`${server.url}/profile`)).json()) as {
     id: string
     user: unknown
   }
@@ -76,10 +67,10 @@ test('Express 4: login regenerates, profile reads, logout destroys, a replayed c
   expect(profile.id).toMatch(/^[A-Za-z0-9_-]{22}$/)
 
   const stolen = jar.clone()
-  const logout = await jar.fetch(`${base}/logout`, { method: 'POST' })
+  const logout = await jar.fetch(`${server.url}/logout`, { method: 'POST' })
   expect(await logout.text()).toBe('bye')
-  expect((await jar.fetch(`${base}/profile`)).status).toBe(401)
-  const replay = await stolen.fetch(`${base}/profile`)
+  expect((await jar.fetch(`${server.url}/profile`)).status).toBe(401)
+  const replay = await stolen.fetch(`${server.url}/profile`)
   expect(replay.status).toBe(401)
   expect(await replay.json()).toEqual({ state: 'revoked' })
 })
