@@ -8,7 +8,7 @@
 // Redis commands per request (INFO commandstats delta), which must be exactly one MGET without
 // the cache and ~0 with it.
 import { Redis } from 'ioredis'
-import { createRedisDenylist } from '../dist/denylist.js'
+import { createRedisDenylist } from '../dist/denylist/index.js'
 import { createSessions, generateSecret } from '../dist/index.js'
 import { startRedis } from './redis.mjs'
 

@@ -17,9 +17,9 @@ import { startRedis } from './redis.mjs'
 
 const dist = new URL('../dist/', import.meta.url)
 const cachet = await import(new URL('index.js', dist).href)
-const { jwtStrategy } = await import(new URL('jwt.js', dist).href)
+const { jwtStrategy } = await import(new URL('jwt/index.js', dist).href)
 const { createMemoryDenylist, createRedisDenylist } = await import(
-  new URL('denylist.js', dist).href
+  new URL('denylist/index.js', dist).href
 )
 
 v8.setFlagsFromString('--expose-gc')

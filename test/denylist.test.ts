@@ -11,7 +11,7 @@ import {
   type Denylist,
   type RedisDenylist,
   type RedisDenylistOptions,
-} from '../src/denylist.js'
+} from '../src/denylist/index.js'
 import { generateSecret } from '../src/keys.js'
 import {
   createSessions,
@@ -205,7 +205,7 @@ describe('in the edge-runtime VM (no Node globals)', () => {
   it('the memory denylist revokes, and the Redis denylist loads, hashes ids and fails closed', async () => {
     // cachet and cachet/denylist bundled into one script, as an edge platform receives them.
     const bundle = await bundleForEdge(
-      `export * from './src/index.ts'\nexport * from './src/denylist.ts'`,
+      `export * from './src/index.ts'\nexport * from './src/denylist/index.ts'`,
     )
     // No Redis package, no Node: cachet only names ioredis in its messages.
     // (`.Buffer` is read off the run-time lookup of node:buffer only; no global Buffer.)

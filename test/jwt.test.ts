@@ -15,7 +15,7 @@ import {
   type JWK,
 } from 'jose'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { createMemoryDenylist } from '../src/denylist.js'
+import { createMemoryDenylist } from '../src/denylist/index.js'
 import { generateSecret } from '../src/keys.js'
 import {
   exportJWKS,
@@ -25,7 +25,7 @@ import {
   type JwtKey,
   type JwtStrategyOptions,
   type VerifySessionTokenOptions,
-} from '../src/jwt.js'
+} from '../src/jwt/index.js'
 import {
   createSessions,
   type RejectReason,
@@ -1240,13 +1240,13 @@ describe('edge runtime', () => {
   test('bundled without Node built-ins, it signs, reads Bearer and verifies inside EdgeRuntime', async () => {
     const bundle = (contents: string, format: 'esm' | 'iife') =>
       bundleForEdge(contents, { format, platform: 'neutral' })
-    const jwtOnly = await bundle(`export * from './src/jwt.ts'`, 'esm')
+    const jwtOnly = await bundle(`export * from './src/jwt/index.ts'`, 'esm')
     // The only "node:" is the run-time lookup of the optional native base64url codec.
     for (const [ref] of jwtOnly.matchAll(/.{0,30}node:[a-z_/]+/g)) {
       expect(ref).toMatch(/getBuiltinModule\?\.\(["']node:buffer$/)
     }
     const code = await bundle(
-      `export { createSessions } from './src/session.ts'; export * from './src/jwt.ts'`,
+      `export { createSessions } from './src/session.ts'; export * from './src/jwt/index.ts'`,
       'iife',
     )
     const runtime = new EdgeRuntime({ initialCode: code })

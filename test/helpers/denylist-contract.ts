@@ -2,7 +2,7 @@
 // single server, Redis Cluster). Each test asks the factory for a fresh, empty store.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { Denylist, RevocationClaims } from '../../src/denylist.js'
+import type { Denylist, RevocationClaims } from '../../src/denylist/index.js'
 import { isSessionError, type SessionErrorCode } from '../../src/errors.js'
 import { eventually } from './redis-server.js'
 
