@@ -13,7 +13,7 @@ import vm from 'node:vm'
 import { Redis } from 'ioredis'
 import { exportJWK, generateKeyPair } from 'jose'
 import { measure } from 'mitata'
-import { startRedis } from './redis.mjs'
+import { startRedis } from '../test/helpers/redis-server.mjs'
 
 const dist = new URL('../dist/', import.meta.url)
 const cachet = await import(new URL('index.js', dist).href)
@@ -67,9 +67,9 @@ async function privateRedis() {
   await client.connect()
   return {
     client,
-    stop() {
+    async stop() {
       client.disconnect()
-      server.stop()
+      await server.stop()
     },
   }
 }

@@ -3,7 +3,7 @@
 import { Cluster, Redis } from 'ioredis'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { denylistContract } from '../helpers/denylist-contract.js'
-import { eventually, startRedisCluster, type RedisCluster } from '../helpers/redis-server.js'
+import { eventually, startRedisCluster, type RedisCluster } from '../helpers/redis-server.mjs'
 import {
   freshPrefix,
   servers,

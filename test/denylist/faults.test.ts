@@ -5,7 +5,7 @@ import type { RedisOptions } from 'ioredis'
 import { describe, expect, test } from 'vitest'
 import { type RedisDenylistOptions } from '../../src/denylist/index.js'
 import { rejectsWith } from '../helpers/denylist-contract.js'
-import { eventually, startRedis } from '../helpers/redis-server.js'
+import { eventually, startRedis } from '../helpers/redis-server.mjs'
 import {
   freshPrefix,
   servers,

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import { createRedisDenylist, type RedisDenylistOptions } from '../../src/denylist/index.js'
 import type { SessionOptions } from '../../src/session.js'
 import { denylistContract, HOSTILE_IDS, rejectsWith } from '../helpers/denylist-contract.js'
-import { eventually, startRedis, type RedisServer } from '../helpers/redis-server.js'
+import { eventually, startRedis, type RedisServer } from '../helpers/redis-server.mjs'
 import {
   freshPrefix,
   servers,

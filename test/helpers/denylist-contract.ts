@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import type { Denylist, RevocationClaims } from '../../src/denylist/index.js'
 import { isSessionError, type SessionErrorCode } from '../../src/errors.js'
-import { eventually } from './redis-server.js'
+import { eventually } from './redis-server.mjs'
 
 export async function rejectsWith(
   promise: Promise<unknown>,

@@ -18,7 +18,7 @@ import {
   type SessionOptions,
   type Sessions,
 } from '../../src/session.js'
-import { type RedisCluster, type RedisServer } from './redis-server.js'
+import { type RedisCluster, type RedisServer } from './redis-server.mjs'
 
 // --- Fixtures ---
 
