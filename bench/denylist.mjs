@@ -8,9 +8,9 @@
 // Redis commands per request (INFO commandstats delta), which must be exactly one MGET without
 // the cache and ~0 with it.
 import { Redis } from 'ioredis'
-import { createRedisDenylist } from '../dist/denylist.js'
+import { createRedisDenylist } from '../dist/denylist/index.js'
 import { createSessions, generateSecret } from '../dist/index.js'
-import { startRedis } from './redis.mjs'
+import { startRedis } from '../test/helpers/redis-server.mjs'
 
 const SESSIONS = 1000 // distinct sessions, cycled
 const LATENCY_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 5000)
@@ -177,5 +177,5 @@ try {
 } finally {
   await Promise.all(denylists.map((d) => d.close()))
   for (const c of clients) c.disconnect()
-  redis.stop()
+  await redis.stop()
 }

@@ -13,13 +13,13 @@ import vm from 'node:vm'
 import { Redis } from 'ioredis'
 import { exportJWK, generateKeyPair } from 'jose'
 import { measure } from 'mitata'
-import { startRedis } from './redis.mjs'
+import { startRedis } from '../test/helpers/redis-server.mjs'
 
 const dist = new URL('../dist/', import.meta.url)
 const cachet = await import(new URL('index.js', dist).href)
-const { jwtStrategy } = await import(new URL('jwt.js', dist).href)
+const { jwtStrategy } = await import(new URL('jwt/index.js', dist).href)
 const { createMemoryDenylist, createRedisDenylist } = await import(
-  new URL('denylist.js', dist).href
+  new URL('denylist/index.js', dist).href
 )
 
 v8.setFlagsFromString('--expose-gc')
@@ -67,9 +67,9 @@ async function privateRedis() {
   await client.connect()
   return {
     client,
-    stop() {
+    async stop() {
       client.disconnect()
-      server.stop()
+      await server.stop()
     },
   }
 }

@@ -15,13 +15,13 @@ import {
   type CookieWrite,
   type SessionCookie,
 } from './cookie.js'
-import type { Denylist } from './denylist.js'
+import type { Denylist } from './denylist/index.js'
 import { isSessionError, SessionError } from './errors.js'
 import { createKeyRing, type KeyRing, type KeyRingOptions, type Secret } from './keys.js'
 import { openSealed, seal } from './seal.js'
 import { authorizationOf, parseBearer } from './_internal/bearer.js'
 import { randomBytes, toBase64url } from './_internal/bytes.js'
-import { checkRevocation } from './_internal/revocation.js'
+import { checkRevocation } from './denylist/check.js'
 import { nativeBackend } from './_internal/xaes.js'
 import type { StandardSchemaV1 } from './_internal/standard-schema.js'
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { build, type Metafile } from 'esbuild'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, test } from 'vitest'
 
 const root = new URL('..', import.meta.url)
 
@@ -60,7 +60,7 @@ async function bundle(source: string, platform: 'browser' | 'neutral') {
 const sizes: string[] = []
 
 describe.each(edgeEntries)('$subpath ($source)', ({ subpath, source }) => {
-  it.each(['browser', 'neutral'] as const)(
+  test.each(['browser', 'neutral'] as const)(
     'bundles for platform %s with no Node, Next.js or Redis import',
     async (platform) => {
       // A Node built-in import fails the build itself on these platforms.
@@ -83,7 +83,7 @@ describe.each(edgeEntries)('$subpath ($source)', ({ subpath, source }) => {
     },
   )
 
-  it('stays within its gzipped size budget', async () => {
+  test('stays within its gzipped size budget', async () => {
     const budget = BUDGET_GZIP_BYTES[subpath]
     expect(budget, `add a size budget for ${subpath}`).toBeTypeOf('number')
     const { text } = await bundle(source, 'browser')
@@ -96,7 +96,7 @@ describe.each(edgeEntries)('$subpath ($source)', ({ subpath, source }) => {
   })
 })
 
-it('covers the core and the Fetch adapter', () => {
+test('covers the core and the Fetch adapter', () => {
   // The list comes from package.json; make sure it is not empty or missing the essentials.
   expect(edgeEntries.map((e) => e.subpath)).toEqual(expect.arrayContaining(['.', './web']))
 })

@@ -3,7 +3,7 @@
 // interchangeable with those made by cachet on Node (portable backend there, native here).
 
 import { EdgeRuntime } from 'edge-runtime'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, test } from 'vitest'
 import { createKeyRing, createSessions, generateSecret, seal, unseal } from '../src/index.js'
 import { bundleForEdge } from './helpers/edge-bundle.js'
 
@@ -40,7 +40,7 @@ beforeAll(async () => {
 })
 
 describe('the edge-runtime VM', () => {
-  it('has no Node globals, and neither does the bundle reach for them', async () => {
+  test('has no Node globals, and neither does the bundle reach for them', async () => {
     expect(
       await inVm(`({
         process: typeof process,
@@ -76,7 +76,7 @@ describe('the edge-runtime VM', () => {
     expect([...processRefs].sort()).toEqual(lookups)
   })
 
-  it('selects the portable backend: native is refused, auto works', async () => {
+  test('selects the portable backend: native is refused, auto works', async () => {
     expect(
       await inVm(`(() => {
         const keys = cachet.createKeyRing(SECRET)
@@ -111,7 +111,7 @@ describe('the edge-runtime VM', () => {
     expect(unseal(nativeInVm, { keys, purpose: 'p', backend: 'portable' })).toBe(1)
   })
 
-  it('seals and unseals inside the VM, and refuses a tampered seal with ERR_SEAL_INVALID', async () => {
+  test('seals and unseals inside the VM, and refuses a tampered seal with ERR_SEAL_INVALID', async () => {
     const out = await inVm<{ back: unknown; tampered: string }>(`(() => {
       const keys = cachet.createKeyRing(SECRET)
       const token = cachet.seal(${JSON.stringify(DATA)}, { keys, purpose: PURPOSE, ttlSeconds: 60 })
@@ -124,7 +124,7 @@ describe('the edge-runtime VM', () => {
     expect(out).toEqual({ back: DATA, tampered: 'ERR_SEAL_INVALID' })
   })
 
-  it('a value sealed in the VM opens in Node (native and portable), and the reverse', async () => {
+  test('a value sealed in the VM opens in Node (native and portable), and the reverse', async () => {
     const keys = createKeyRing(SECRET)
     const fromVm = await inVm<string>(
       `cachet.seal(${JSON.stringify(DATA)}, { keys: cachet.createKeyRing(SECRET), purpose: PURPOSE, ttlSeconds: 60 })`,
@@ -147,7 +147,7 @@ describe('the edge-runtime VM', () => {
     ).toBe('ERR_SEAL_INVALID')
   })
 
-  it('runs a full read → save request cycle with the VM’s Request and Response', async () => {
+  test('runs a full read → save request cycle with the VM’s Request and Response', async () => {
     const out = await inVm<{
       first: { state: string; setCookie: string | null; cacheControl: string | null }
       second: {
@@ -196,7 +196,7 @@ describe('the edge-runtime VM', () => {
     expect(second.id).toBe(out.second.id)
   })
 
-  it('a session cookie issued by Node (native) is read and re-saved in the VM, and back', async () => {
+  test('a session cookie issued by Node (native) is read and re-saved in the VM, and back', async () => {
     const sessions = createSessions<typeof DATA>({ keys: SECRET, backend: 'native' })
     const login = await sessions.read(null)
     await login.save(DATA)
@@ -223,7 +223,7 @@ describe('the edge-runtime VM', () => {
     expect(back.data).toEqual({ ...DATA, role: 'user' })
   })
 
-  it('rejects a foreign or tampered cookie in the VM as an anonymous session, never a throw', async () => {
+  test('rejects a foreign or tampered cookie in the VM as an anonymous session, never a throw', async () => {
     const other = createSessions({ keys: generateSecret(), backend: 'native' })
     const s = await other.read(null)
     await s.save({ userId: 'mallory' })

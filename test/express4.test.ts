@@ -2,7 +2,7 @@
 // routes of test/express.test.ts, over real HTTP on 127.0.0.1, with a denylist.
 import express4 from 'express4'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { createMemoryDenylist } from '../src/denylist.js'
+import { createMemoryDenylist } from '../src/denylist/index.js'
 import { sessionMiddleware, type SessionData } from '../src/express.js'
 import { generateSecret } from '../src/keys.js'
 import { createSessions } from '../src/session.js'

@@ -21,7 +21,7 @@ import {
   readSession,
 } from '../src/next.js'
 import { createSessions, type Session } from '../src/session.js'
-import { createMemoryDenylist } from '../src/denylist.js'
+import { createMemoryDenylist } from '../src/denylist/index.js'
 
 type Data = { userId: string; name?: string }
 const K1 = generateSecret()

@@ -10,7 +10,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { appDir, linkCachet, nextBin, rootDir } from '../../examples/next-app/scripts/prepare.mjs'
 import { generateSecret } from '../../src/keys.js'
-import { freePort, rawCommand, startRedis, type RedisServer } from '../helpers/redis-server.js'
+import { freePort, rawCommand, startRedis, type RedisServer } from '../helpers/redis-server.mjs'
 
 const K1 = generateSecret()
 const K2 = generateSecret()

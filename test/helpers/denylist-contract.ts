@@ -1,10 +1,10 @@
 // The denylist contract, written once and run against every implementation (memory, Redis
 // single server, Redis Cluster). Each test asks the factory for a fresh, empty store.
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
-import type { Denylist, RevocationClaims } from '../../src/denylist.js'
+import { describe, expect, test } from 'vitest'
+import type { Denylist, RevocationClaims } from '../../src/denylist/index.js'
 import { isSessionError, type SessionErrorCode } from '../../src/errors.js'
-import { eventually } from './redis-server.js'
+import { eventually } from './redis-server.mjs'
 
 export async function rejectsWith(
   promise: Promise<unknown>,
@@ -62,7 +62,7 @@ export const HOSTILE_IDS: readonly string[] = [
 
 export function denylistContract(name: string, make: () => Denylist | Promise<Denylist>): void {
   describe(`Denylist contract: ${name}`, () => {
-    it('a fresh store revokes nothing and reports version 0 and epoch 0', async () => {
+    test('a fresh store revokes nothing and reports version 0 and epoch 0', async () => {
       const d = await make()
       expect(await d.current(undefined)).toEqual({ userVersion: 0, epoch: 0 })
       expect(await d.current('alice')).toEqual({ userVersion: 0, epoch: 0 })
@@ -70,7 +70,7 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
       expect(await d.check(claims(sid(1), 'alice'))).toBe('ok')
     })
 
-    it('revokeSession revokes that id, with or without a user, and nothing else', async () => {
+    test('revokeSession revokes that id, with or without a user, and nothing else', async () => {
       const d = await make()
       await d.revokeSession(sid(1), 3600)
       expect(await d.check(claims(sid(1), undefined))).toBe('session-revoked')
@@ -82,7 +82,7 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
       expect(await d.check(claims(sid(1), 'alice'))).toBe('session-revoked')
     })
 
-    it('a session revocation ends after its TTL (the store cleans itself)', async () => {
+    test('a session revocation ends after its TTL (the store cleans itself)', async () => {
       const d = await make()
       await d.revokeSession(sid(1), 0.05)
       await d.revokeSession(sid(2), 3600)
@@ -90,7 +90,7 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
       expect(await d.check(claims(sid(2), 'alice'))).toBe('session-revoked')
     })
 
-    it('revokeUser revokes the sessions created before it; sessions created after are valid', async () => {
+    test('revokeUser revokes the sessions created before it; sessions created after are valid', async () => {
       const d = await make()
       const before = await d.current('alice')
       await d.revokeUser('alice')
@@ -108,7 +108,7 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
       expect(await d.current('alice')).toEqual({ userVersion: 2, epoch: 0 })
     })
 
-    it('revokeUser with exceptSessionId keeps that one session until the next revokeUser', async () => {
+    test('revokeUser with exceptSessionId keeps that one session until the next revokeUser', async () => {
       const d = await make()
       await d.revokeUser('alice', { exceptSessionId: sid(1), ttlSeconds: 3600 })
       expect(await d.check(claims(sid(1), 'alice', 0))).toBe('ok')
@@ -123,7 +123,7 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
       expect(await d.check(claims(sid(3), 'alice', 1))).toBe('user-revoked')
     })
 
-    it('a kept session can still be revoked by id', async () => {
+    test('a kept session can still be revoked by id', async () => {
       const d = await make()
       await d.revokeUser('alice', { exceptSessionId: sid(1) })
       expect(await d.check(claims(sid(1), 'alice', 0))).toBe('ok')
@@ -131,7 +131,7 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
       expect(await d.check(claims(sid(1), 'alice', 0))).toBe('session-revoked')
     })
 
-    it('revokeAll revokes every earlier session; later ones are valid', async () => {
+    test('revokeAll revokes every earlier session; later ones are valid', async () => {
       const d = await make()
       await d.revokeUser('alice')
       await d.revokeAll()
@@ -144,7 +144,7 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
       expect(await d.check(claims(sid(4), undefined, 0, 1))).toBe('ok')
     })
 
-    it('concurrent revocations are counted exactly (counters, not timestamps)', async () => {
+    test('concurrent revocations are counted exactly (counters, not timestamps)', async () => {
       const d = await make()
       await Promise.all([
         ...Array.from({ length: 20 }, () => d.revokeUser('alice')),
@@ -154,7 +154,7 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
       expect(await d.current('alice')).toEqual({ userVersion: 40, epoch: 10 })
     })
 
-    it('refuses a session stamped with counters the store does not have (lost data)', async () => {
+    test('refuses a session stamped with counters the store does not have (lost data)', async () => {
       const d = await make()
       expect(await d.check(claims(sid(1), 'alice', 3, 0))).toBe('user-revoked')
       expect(await d.check(claims(sid(1), undefined, 0, 2))).toBe('epoch-revoked')
@@ -162,7 +162,7 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
       expect(await d.check(claims(sid(1), undefined, 3, 0))).toBe('ok')
     })
 
-    it('hostile ids never reach one another', async () => {
+    test('hostile ids never reach one another', async () => {
       const d = await make()
       // Revoke every other id; the rest must stay untouched.
       const revoked = HOSTILE_IDS.filter((_, i) => i % 2 === 0)
@@ -178,7 +178,7 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
       }
     })
 
-    it('property: revoking one arbitrary id never revokes another', async () => {
+    test('property: revoking one arbitrary id never revokes another', async () => {
       const d = await make()
       const unit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c))
       const id = fc.oneof(
@@ -202,7 +202,7 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
       )
     })
 
-    it('refuses invalid arguments with ERR_DENYLIST_OPTIONS', async () => {
+    test('refuses invalid arguments with ERR_DENYLIST_OPTIONS', async () => {
       const d = await make()
       for (const ttl of [
         0,

@@ -1,21 +1,30 @@
-// Private redis-server processes for tests: a free port, no persistence, bound to 127.0.0.1,
-// stopped by the test that started them. Never touches a Redis it did not start (e.g. :6379).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+// @ts-check
+// Private redis-server processes for tests and benchmarks: a free port, no persistence, bound to
+// 127.0.0.1, stopped by whoever started them. Never touches a Redis it did not start (e.g. :6379).
+// Plain JavaScript with JSDoc types so that the .ts tests (typechecked through tsconfig.test.json,
+// allowJs) and the .mjs benchmarks (run by plain node) share one copy.
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-const started = new Set<ChildProcess>()
+/** @type {Set<import('node:child_process').ChildProcess>} */
+const started = new Set()
 // A crashed or interrupted run must not leave servers behind.
 process.once('exit', () => {
   for (const child of started) child.kill('SIGKILL')
 })
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+/** @param {number} ms @returns {Promise<void>} */
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Whether a TCP port on 127.0.0.1 is free right now. */
-function portFree(port: number): Promise<boolean> {
+/**
+ * Whether a TCP port on 127.0.0.1 is free right now.
+ * @param {number} port
+ * @returns {Promise<boolean>}
+ */
+function portFree(port) {
   return new Promise((resolve) => {
     const server = createServer()
     server.once('error', () => resolve(false))
@@ -26,8 +35,10 @@ function portFree(port: number): Promise<boolean> {
 /**
  * A free port P (and P + 10000, the cluster bus port, when `bus`). Random in 20000..29999 so
  * that parallel test files rarely race for the same one; start() retries on a lost race anyway.
+ * @param {boolean} [bus]
+ * @returns {Promise<number>}
  */
-export async function freePort(bus = false): Promise<number> {
+export async function freePort(bus = false) {
   for (let i = 0; i < 200; i++) {
     const port = 20000 + Math.floor(Math.random() * 10000)
     if ((await portFree(port)) && (!bus || (await portFree(port + 10000)))) return port
@@ -35,8 +46,14 @@ export async function freePort(bus = false): Promise<number> {
   throw new Error('no free port')
 }
 
-/** Sends one inline command over a raw socket; resolves with the raw reply or rejects. */
-export function rawCommand(port: number, command: string, timeoutMs = 1000): Promise<string> {
+/**
+ * Sends one inline command over a raw socket; resolves with the raw reply or rejects.
+ * @param {number} port
+ * @param {string} command
+ * @param {number} [timeoutMs]
+ * @returns {Promise<string>}
+ */
+export function rawCommand(port, command, timeoutMs = 1000) {
   return new Promise((resolve, reject) => {
     const socket = createConnection({ port, host: '127.0.0.1' })
     let data = ''
@@ -65,7 +82,12 @@ export function rawCommand(port: number, command: string, timeoutMs = 1000): Pro
   })
 }
 
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
+/**
+ * @param {() => Promise<boolean>} check
+ * @param {string} what
+ * @param {number} [timeoutMs]
+ */
+async function waitFor(check, what, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return
@@ -74,26 +96,28 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
   throw new Error(`timed out waiting for ${what}`)
 }
 
-export interface RedisServer {
-  readonly port: number
-  /** Stops for good (SIGCONT first if paused). */
-  stop(): Promise<void>
-  /** SIGKILL: connections are refused until start() again. */
-  kill(): Promise<void>
-  /** SIGSTOP: the kernel still accepts connections, the server never answers. */
-  pause(): void
-  /** SIGCONT after pause(). */
-  resume(): void
-  /** Starts again on the same port (after kill), with no data. */
-  start(): Promise<void>
-}
+/**
+ * @typedef {object} RedisServer
+ * @property {number} port
+ * @property {() => Promise<void>} stop Stops for good (SIGCONT first if paused).
+ * @property {() => Promise<void>} kill SIGKILL: connections are refused until start() again.
+ * @property {() => void} pause SIGSTOP: the kernel still accepts connections, the server never
+ *   answers.
+ * @property {() => void} resume SIGCONT after pause().
+ * @property {() => Promise<void>} start Starts again on the same port (after kill), with no data.
+ */
 
-interface ServerOptions {
-  readonly cluster?: boolean
-}
+/**
+ * @typedef {object} ServerOptions
+ * @property {boolean} [cluster]
+ */
 
-/** Starts a private redis-server on a free port and waits until it answers (with its own pid). */
-export async function startRedis(options: ServerOptions = {}): Promise<RedisServer> {
+/**
+ * Starts a private redis-server on a free port and waits until it answers (with its own pid).
+ * @param {ServerOptions} [options]
+ * @returns {Promise<RedisServer>}
+ */
+export async function startRedis(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cachet-redis-'))
   for (let attempt = 0; ; attempt++) {
     const port = await freePort(options.cluster)
@@ -105,8 +129,15 @@ export async function startRedis(options: ServerOptions = {}): Promise<RedisServ
   }
 }
 
-async function launch(port: number, dir: string, options: ServerOptions): Promise<RedisServer> {
-  let child: ChildProcess | undefined
+/**
+ * @param {number} port
+ * @param {string} dir
+ * @param {ServerOptions} options
+ * @returns {Promise<RedisServer>}
+ */
+async function launch(port, dir, options) {
+  /** @type {import('node:child_process').ChildProcess | undefined} */
+  let child
   let paused = false
   const args = [
     '--port',
@@ -146,7 +177,7 @@ async function launch(port: number, dir: string, options: ServerOptions): Promis
       if (exited) throw new Error('redis-server exited')
       // Ours, not a server another test started on the same port a moment earlier.
       return (await rawCommand(port, 'INFO server', 500)).includes(`process_id:${proc.pid}\r\n`)
-    }, `redis-server on ${port}`).catch((error: unknown) => {
+    }, `redis-server on ${port}`).catch((/** @type {unknown} */ error) => {
       proc.kill('SIGKILL')
       throw error
     })
@@ -182,18 +213,20 @@ async function launch(port: number, dir: string, options: ServerOptions): Promis
   }
 }
 
-export interface RedisCluster {
-  /** The three masters (slots split by redis-cli). */
-  readonly nodes: readonly RedisServer[]
-  stop(): Promise<void>
-}
+/**
+ * @typedef {object} RedisCluster
+ * @property {readonly RedisServer[]} nodes The three masters (slots split by redis-cli).
+ * @property {() => Promise<void>} stop
+ */
 
 /**
  * Three cluster-enabled servers joined with `redis-cli --cluster create`, no replicas; resolves
  * once every node reports `cluster_state:ok`.
+ * @returns {Promise<RedisCluster>}
  */
-export async function startRedisCluster(): Promise<RedisCluster> {
-  const nodes: RedisServer[] = []
+export async function startRedisCluster() {
+  /** @type {RedisServer[]} */
+  const nodes = []
   try {
     for (let i = 0; i < 3; i++) nodes.push(await startRedis({ cluster: true }))
     const created = spawnSync(
@@ -229,11 +262,13 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   }
 }
 
-/** Polls `check` until it returns true (every few ms), failing after `timeoutMs`. */
-export async function eventually(
-  check: () => Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<number> {
+/**
+ * Polls `check` until it returns true (every few ms), failing after `timeoutMs`.
+ * @param {() => Promise<boolean>} check
+ * @param {number} [timeoutMs]
+ * @returns {Promise<number>} the ms it took
+ */
+export async function eventually(check, timeoutMs = 10_000) {
   const start = Date.now()
   while (!(await check())) {
     if (Date.now() - start > timeoutMs) throw new Error('condition not reached in time')

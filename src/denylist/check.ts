@@ -1,6 +1,11 @@
-// One revocation check with the fail-closed policy, shared by sessions and verifySessionToken.
+/**
+ * One revocation check with the fail-closed policy, shared by sessions and `verifySessionToken`.
+ * Internal to cachet: not exported from `cachet/denylist`.
+ *
+ * @module
+ */
 
-import type { Denylist, RevocationStatus } from '../denylist.js'
+import type { Denylist, RevocationStatus } from './contract.js'
 
 export interface RevocationSubject {
   readonly sessionId: string

@@ -1,0 +1,35 @@
+// The memory denylist: the contract, and sessions revoked across two managers sharing it.
+
+import { describe, expect, test } from 'vitest'
+import { createMemoryDenylist } from '../../src/denylist/index.js'
+import { denylistContract } from '../helpers/denylist-contract.js'
+
+// --- Memory ---
+
+describe('memory denylist', () => {
+  denylistContract('memory', () => createMemoryDenylist())
+
+  test('expires revocations and exceptions by its clock', async () => {
+    let now = 1_000_000
+    const d = createMemoryDenylist({ now: () => now })
+    await d.revokeSession('s1', 10)
+    await d.revokeUser('alice', { exceptSessionId: 'kept', ttlSeconds: 20 })
+    now += 9_999
+    expect(await d.check({ sessionId: 's1', userVersion: 0, epoch: 0 })).toBe('session-revoked')
+    now += 1
+    expect(await d.check({ sessionId: 's1', userVersion: 0, epoch: 0 })).toBe('ok')
+    expect(await d.check({ sessionId: 'kept', userId: 'alice', userVersion: 0, epoch: 0 })).toBe(
+      'ok',
+    )
+    now += 10_000
+    expect(await d.check({ sessionId: 'kept', userId: 'alice', userVersion: 0, epoch: 0 })).toBe(
+      'user-revoked',
+    )
+  })
+
+  test('refuses a clock that is not a function', () => {
+    expect(() => createMemoryDenylist({ now: 5 as unknown as () => number })).toThrow(
+      expect.objectContaining({ code: 'ERR_DENYLIST_OPTIONS' }),
+    )
+  })
+})
