@@ -166,7 +166,7 @@ export interface SessionOptions<T> {
   keys: Secret | KeyRing | KeyRingOptions
   /** Cookie settings; secure defaults (`__Host-session`, Secure, HttpOnly, SameSite=Lax, Path=/). */
   cookie?: CookieOptions
-  /** Absolute lifetime from creation (login), kept across refreshes. 1 s to 400 days. Default 7 days. */
+  /** Absolute lifetime from creation (login), kept across refreshes. Whole seconds, 1 s to 400 days. Default 7 days. */
   maxAgeSeconds?: number
   /** Optional idle timeout: a session unused this long is expired. */
   idleTimeoutSeconds?: number
@@ -187,9 +187,13 @@ export interface SessionOptions<T> {
   userId?: (data: T) => string | undefined
   /** Called with the reason whenever a cookie is rejected. Must not throw (errors are swallowed). */
   onReject?: (reason: RejectReason) => void
-  /** Clock, ms since epoch. Default `Date.now`. */
+  /**
+   * Clock, whole ms since epoch. Default `Date.now`. Called once at construction to check it; a
+   * later non-integer or non-finite time makes `save()` throw `ERR_SESSION_OPTIONS` and `read()`
+   * give an anonymous `invalid` session.
+   */
   now?: () => number
-  /** Allowed clock difference between instances, added to revocation TTLs. Default 60. */
+  /** Allowed clock difference between instances, added to revocation TTLs. Whole seconds, 0–3600. Default 60. */
   clockSkewSeconds?: number
   /** AEAD backend of the sealed strategy. Default `'auto'`. */
   backend?: 'auto' | 'native' | 'portable'
@@ -261,11 +265,30 @@ function optionError(message: string): never {
   throw new SessionError('ERR_SESSION_OPTIONS', message)
 }
 
+// Whole seconds only: a fractional lifetime would make every save() fail later (Max-Age and the
+// revocation TTLs are integers), so it fails here instead.
 function positiveSeconds(name: string, value: unknown, max: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > max) {
-    optionError(`${name} must be a number of seconds from 1 to ${max}`)
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    optionError(`${name} must be a whole number of seconds from 1 to ${max}`)
   }
   return value
+}
+
+/**
+ * The clock, checked once at construction (a non-integer, negative or non-finite time would only
+ * fail at the first save) and again on every call: a clock that turns bad later throws
+ * `ERR_SESSION_OPTIONS`, which `save()` passes on and `read()` turns into an anonymous session
+ * (`invalid`): without a trustworthy time no expiry can be judged. No crypto runs here.
+ */
+function checkedClock(clock: () => number): () => number {
+  const now = () => {
+    const ms: unknown = clock()
+    if (!Number.isSafeInteger(ms) || (ms as number) < 0)
+      optionError('now() must return whole milliseconds since the epoch')
+    return ms as number
+  }
+  now()
+  return now
 }
 
 const defaultUserId = (data: unknown): string | undefined => {
@@ -388,7 +411,7 @@ export function createSessions<T extends object = Record<string, unknown>>(
     optionError('createSessions needs an options object')
   const keys = createKeyRing(options.keys)
   const cookie = createSessionCookie(options.cookie)
-  if (options.maxAgeSeconds !== undefined && options.maxAgeSeconds > MAX_COOKIE_AGE_SECONDS) {
+  if (Number.isFinite(options.maxAgeSeconds) && options.maxAgeSeconds! > MAX_COOKIE_AGE_SECONDS) {
     throw new SessionError(
       'ERR_COOKIE_OPTIONS',
       'maxAgeSeconds must be at most 400 days (RFC 6265bis §5.6.2)',
@@ -417,8 +440,8 @@ export function createSessions<T extends object = Record<string, unknown>>(
     refreshSeconds = Math.max(1, Math.floor(idleSeconds / 4))
   }
   const skewSeconds = options.clockSkewSeconds ?? 60
-  if (!Number.isFinite(skewSeconds) || skewSeconds < 0 || skewSeconds > 3600) {
-    optionError('clockSkewSeconds must be from 0 to 3600')
+  if (!Number.isInteger(skewSeconds) || skewSeconds < 0 || skewSeconds > 3600) {
+    optionError('clockSkewSeconds must be a whole number from 0 to 3600')
   }
   for (const hook of ['onReject', 'now', 'userId'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function')
@@ -455,7 +478,7 @@ export function createSessions<T extends object = Record<string, unknown>>(
     optionError('backend "native" needs node:crypto, which this runtime does not provide')
   }
 
-  const now = options.now ?? Date.now
+  const now = checkedClock(options.now ?? Date.now)
   const userIdOf = options.userId ?? defaultUserId
   const reject = (reason: RejectReason) => {
     try {
