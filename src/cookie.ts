@@ -84,6 +84,8 @@ export const MAX_COOKIE_BYTES = 4096
 /** RFC 6265bis §5.6.2: user agents cap Max-Age at 400 days. */
 export const MAX_COOKIE_AGE_SECONDS = 400 * 24 * 3600
 const MAX_NAME_LENGTH = 128
+// RFC 6265bis §5.6: a user agent ignores a cookie with an attribute value over 1024 bytes.
+const MAX_ATTRIBUTE_BYTES = 1024
 const MAX_CANDIDATES = 4
 
 // RFC 9110 §5.6.2 token (the cookie-name grammar of RFC 6265bis §4.1.1).
@@ -107,8 +109,8 @@ function bad(message: string): never {
  *
  * @throws `ERR_COOKIE_OPTIONS` for a name outside the token grammar, a `__Host-` name without
  *   Secure, with a Domain or a Path other than `/`, a `__Secure-` name without Secure,
- *   SameSite=None or Partitioned without Secure, a path or domain with `;`, CR/LF or spaces, or a
- *   chunk cap outside 1–50.
+ *   SameSite=None or Partitioned without Secure, a path or domain with `;`, CR/LF or spaces or over
+ *   1024 bytes, or a chunk cap outside 1–50.
  */
 export function createSessionCookie(options: CookieOptions = {}): SessionCookie {
   if (typeof options !== 'object' || options === null) bad('cookie options must be an object')
@@ -139,6 +141,9 @@ export function createSessionCookie(options: CookieOptions = {}): SessionCookie 
   }
   if (domain !== undefined && (typeof domain !== 'string' || !DOMAIN.test(domain))) {
     bad('cookie.domain must be a host name (letters, digits, "-" and ".")')
+  }
+  if (utf8Length(path) > MAX_ATTRIBUTE_BYTES || utf8Length(domain ?? '') > MAX_ATTRIBUTE_BYTES) {
+    bad('cookie.path and cookie.domain must be at most 1024 bytes (RFC 6265bis §5.6)')
   }
   // RFC 6265bis §4.1.3: prefixes are matched case-insensitively by current browsers.
   const lower = name.toLowerCase()
@@ -198,7 +203,8 @@ export function createSessionCookie(options: CookieOptions = {}): SessionCookie 
         // Room per chunk, measured on the real header of the longest chunk name.
         const overhead = utf8Length(make(chunkName(maxChunks - 1), '', maxAge).header)
         const room = MAX_COOKIE_BYTES - overhead
-        const count = Math.ceil(value.length / room)
+        const count = room > 0 ? Math.ceil(value.length / room) : Number.POSITIVE_INFINITY
+        // Never return without the value's cookies: a write that cannot fit throws.
         if (!chunking || count > maxChunks) {
           throw new SessionError(
             'ERR_COOKIE_TOO_LARGE',

@@ -59,6 +59,47 @@ describe('configuration is validated at construction', () => {
     expect(code(() => createSessionCookie(options))).toBe('no error')
   })
 
+  test('9.9: a path or domain over 1024 bytes is refused (RFC 6265bis §5.6: attribute value limit)', () => {
+    const at = (path: string) => code(() => createSessionCookie({ name: 's', path }))
+    expect(at('/' + 'a'.repeat(1023))).toBe('no error')
+    expect(at('/' + 'a'.repeat(1024))).toBe('ERR_COOKIE_OPTIONS')
+    expect(at('/' + 'a'.repeat(4000))).toBe('ERR_COOKIE_OPTIONS')
+    const label = 'a'.repeat(63)
+    const domain = Array(20).fill(label).join('.')
+    expect(code(() => createSessionCookie({ name: 's', domain }))).toBe('ERR_COOKIE_OPTIONS')
+  })
+
+  test('9.9: with the longest attributes allowed, a write emits the value or throws', () => {
+    const widest = createSessionCookie({
+      name: 's'.repeat(128),
+      path: '/' + 'p'.repeat(1023),
+      domain: Array(4).fill('d'.repeat(62)).join('.'),
+      sameSite: 'none',
+      partitioned: true,
+      maxChunks: 50,
+    })
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 50 * 4096 }), (length) => {
+        const value = 'v'.repeat(length)
+        let writes
+        try {
+          writes = widest.write(value, 60, [])
+        } catch (error) {
+          expect(
+            code(() => {
+              throw error
+            }),
+          ).toBe('ERR_COOKIE_TOO_LARGE')
+          return
+        }
+        expect(writes.length).toBeGreaterThan(0)
+        for (const w of writes) expect(bytes(w.header)).toBeLessThanOrEqual(MAX_COOKIE_BYTES)
+        expect(writes.map((w) => w.value).join('')).toBe(value)
+      }),
+      { numRuns: 200 },
+    )
+  })
+
   test('Partitioned and Domain are serialized', () => {
     const c = createSessionCookie({ name: '__Secure-s', domain: 'example.com', partitioned: true })
     expect(c.write('v', 10, [])[0]!.header).toBe(
