@@ -21,6 +21,7 @@ import { createKeyRing, type KeyRing, type KeyRingOptions, type Secret } from '.
 import { openSealed, seal } from './seal.js'
 import { authorizationOf, parseBearer } from './_internal/bearer.js'
 import { randomBytes, toBase64url } from './_internal/bytes.js'
+import { selectAuthentic } from './_internal/authentic.js'
 import { checkRevocation } from './denylist/check.js'
 import { nativeBackend } from './_internal/xaes.js'
 import type { StandardSchemaV1 } from './_internal/standard-schema.js'
@@ -51,6 +52,11 @@ export type RejectReason =
   | 'epoch-revoked'
   /** The denylist could not be asked (fail-closed default). */
   | 'denylist-unavailable'
+  /**
+   * Two different cookie values (or chunk sets) under the session cookie's names authenticate,
+   * or more than `maxChunks + 4` candidates were sent: a planted cookie must not pick the session.
+   */
+  | 'ambiguous'
 
 /** A session's state. Only `active` has data. */
 export type SessionState = 'new' | 'active' | 'expired' | 'invalid' | 'revoked' | 'destroyed'
@@ -725,30 +731,22 @@ export function createSessions<T extends object = Record<string, unknown>>(
     }
     if (values.length === 0) {
       if (present.length === 0) return anonymous('new', undefined, present)
-      return anonymous(
-        'invalid',
-        candidates.malformedChunks ? 'invalid-chunks' : 'invalid',
-        present,
-      )
+      const why = candidates.overflow ? 'ambiguous' : candidates.malformedChunks && 'invalid-chunks'
+      return anonymous('invalid', why || 'invalid', present)
     }
     const nowMs = now()
-    let decoded: DecodeResult = { ok: false, reason: 'invalid' }
-    let firstFailure: RejectReason | undefined
-    for (const value of values) {
-      try {
-        decoded = await strategy.decode(value, nowMs)
-      } catch {
-        decoded = { ok: false, reason: 'invalid' }
-      }
-      if (decoded.ok) break
-      firstFailure ??= decoded.reason
+    // Every candidate is tried; exactly one may authenticate (issue 9.7).
+    const found = await selectAuthentic(
+      values,
+      (v) => strategy.decode(v, nowMs),
+      (r) => r.ok,
+    )
+    if (found.kind === 'ambiguous') return anonymous('invalid', 'ambiguous', present)
+    const decoded = found.kind === 'one' ? found.result : found.failure
+    if (!decoded?.ok) {
+      const reason = decoded?.reason ?? 'invalid'
+      return anonymous(stateOf(reason), reason, present)
     }
-    if (!decoded.ok)
-      return anonymous(
-        stateOf(firstFailure ?? decoded.reason),
-        firstFailure ?? decoded.reason,
-        present,
-      )
     const { envelope, expiresAtMs, stale } = decoded
     // Idle timeout: valid while now < lastSeen + idle (the same exclusive bound as expiry).
     if (idleSeconds !== undefined && nowMs >= envelope.lastSeenMs + idleSeconds * 1000) {

@@ -166,27 +166,44 @@ describe('reading', () => {
     expect(r.present).toEqual(['__Host-session'])
   })
 
-  test('duplicates of the name are all candidates (the one that authenticates wins), up to 4', () => {
+  test('9.7: distinct values of the name are all candidates; beyond maxChunks + 4 it overflows', () => {
     expect(c.read('__Host-session=one; __Host-session=two').values).toEqual(['one', 'two'])
-    expect(c.read(Array(10).fill('__Host-session=v').join('; ')).values).toHaveLength(4)
+    expect(c.read(Array(10).fill('__Host-session=v').join('; ')).values).toEqual(['v'])
+    const many = (n: number) =>
+      c.read(Array.from({ length: n }, (_, i) => `__Host-session=v${i}`).join('; '))
+    expect(many(8)).toMatchObject({ overflow: false })
+    expect(many(8).values).toHaveLength(8)
+    expect(many(9)).toMatchObject({ values: [], overflow: true })
   })
 
-  test('chunks reassemble in index order by exact names', () => {
+  test('9.7: every complete chunk prefix, in every combination of duplicates, is a candidate', () => {
     const r = c.read('__Host-session.1=BB; other=x; __Host-session.0=AA; __Host-session.01=ZZ')
-    expect(r.values).toEqual(['AABB'])
+    expect(r.values).toEqual(['AA', 'AABB'])
     expect([...r.present].sort()).toEqual(['__Host-session.0', '__Host-session.1'])
+    const dup = c.read('__Host-session.0=XX; __Host-session.0=AA; __Host-session.1=BB')
+    expect([...dup.values].sort()).toEqual(['AA', 'AABB', 'XX', 'XXBB'])
   })
 
-  test('a missing chunk or one beyond the cap is malformed', () => {
+  test('a gap marks the chunks malformed; only the sets before it are candidates', () => {
     expect(c.read('__Host-session.0=AA; __Host-session.2=CC')).toMatchObject({
-      values: [],
+      values: ['AA'],
       malformedChunks: true,
     })
     expect(c.read('__Host-session.1=BB')).toMatchObject({ values: [], malformedChunks: true })
+  })
+
+  test('9.8: chunk indices at or above maxChunks are ignored: neither candidates nor present', () => {
     expect(c.read('__Host-session.0=AA; __Host-session.4=EE')).toMatchObject({
-      values: [],
-      malformedChunks: true,
+      values: ['AA'],
+      present: ['__Host-session.0'],
+      malformedChunks: false,
     })
+    let header = ''
+    for (let i = 0; header.length < 16_384; i++) header += `__Host-session.${i % 1000}=A; `
+    header += '__Host-session=x'
+    const r = c.read(header)
+    expect(r.present.length).toBeLessThanOrEqual(c.maxChunks + 1)
+    expect(c.clear(r.present).length).toBeLessThanOrEqual(c.maxChunks + 1)
   })
 
   test('values outside the token alphabet are not candidates', () => {
