@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
-import { createKeyRing, generateSecret } from '../src/keys.js'
+import { createKeyRing, createVectorKeyRing, generateSecret } from '../src/keys.js'
 import { openSealed, seal, sealWithNonce, unseal, type SealOptions } from '../src/seal.js'
 import { concat, fromBase64url, lengthPrefixed, toBase64url } from '../src/_internal/bytes.js'
 import { portableBackend } from '../src/_internal/xaes.js'
@@ -32,7 +32,8 @@ describe.each(backends)('known-answer vectors, %s backend', (backend) => {
   test.each(vectors.map((v, i) => [i, v] as const))(
     'case %i seals to the frozen token and opens',
     (_i, v) => {
-      const ring = createKeyRing({ current: v.kid, keys: { [v.kid]: v.secret } })
+      // The vectors' secrets are byte sequences, refused by createKeyRing since issue 9.10.
+      const ring = createVectorKeyRing({ current: v.kid, keys: { [v.kid]: v.secret } })
       const options = { keys: ring, purpose: v.purpose, backend, expiresAtMs: v.expiresAtMs }
       expect(sealWithNonce(v.data, options, hexToBytes(v.nonce))).toBe(v.token)
       expect(unseal(v.token, { ...options, now: () => v.expiresAtMs - 1 })).toEqual(v.data)
