@@ -16,7 +16,7 @@ import {
   type SessionCookie,
 } from './cookie.js'
 import type { Denylist } from './denylist/index.js'
-import { isSessionError, SessionError } from './errors.js'
+import { isSessionError, SessionError, type SessionIssue } from './errors.js'
 import { createKeyRing, type KeyRing, type KeyRingOptions, type Secret } from './keys.js'
 import { openSealed, seal } from './seal.js'
 import { authorizationOf, parseBearer } from './_internal/bearer.js'
@@ -24,7 +24,7 @@ import { randomBytes, toBase64url } from './_internal/bytes.js'
 import { selectAuthentic } from './_internal/authentic.js'
 import { checkRevocation } from './denylist/check.js'
 import { nativeBackend } from './_internal/xaes.js'
-import type { StandardSchemaV1 } from './_internal/standard-schema.js'
+import { issuesOf, type StandardSchemaV1 } from './_internal/standard-schema.js'
 
 export type { StandardSchemaV1 }
 
@@ -494,11 +494,15 @@ export function createSessions<T extends object = Record<string, unknown>>(
     }
   }
 
-  async function validate(data: unknown): Promise<{ ok: true; value: T } | { ok: false }> {
+  async function validate(
+    data: unknown,
+  ): Promise<{ ok: true; value: T } | { ok: false; issues?: SessionIssue[] }> {
     if (!schema) return { ok: true, value: data as T }
     try {
       const result = await schema['~standard'].validate(data)
-      return result.issues ? { ok: false } : { ok: true, value: result.value }
+      return result.issues
+        ? { ok: false, issues: issuesOf(result.issues) }
+        : { ok: true, value: result.value }
     } catch {
       return { ok: false }
     }
@@ -586,7 +590,9 @@ export function createSessions<T extends object = Record<string, unknown>>(
       const candidate = data === undefined ? this.data : data
       const checked = await validate(candidate)
       if (!checked.ok)
-        throw new SessionError('ERR_SESSION_DATA', 'the session data failed the schema')
+        throw new SessionError('ERR_SESSION_DATA', 'the session data failed the schema', {
+          issues: checked.issues,
+        })
       const value = checked.value
       const nowMs = now()
       const userId = userIdOf(value)
