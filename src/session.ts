@@ -34,7 +34,7 @@ export type { StandardSchemaV1 }
 export type RejectReason =
   /** Malformed, tampered with, truncated, sealed for another purpose or another app. */
   | 'invalid'
-  /** Chunk cookies with a gap or an index beyond the cap. */
+  /** Chunk cookies only, none of them a candidate (a gap at index 0, a value outside the alphabet). */
   | 'invalid-chunks'
   /** Sealed with a key id the ring does not hold. */
   | 'unknown-key'
