@@ -57,12 +57,23 @@ export interface SetCookieAttributes {
 
 /** What a request carried under the session cookie's names. */
 export interface CookieCandidates {
-  /** Values to try in order; the first that authenticates wins. */
+  /**
+   * Distinct values to try: the plain cookie's values and every complete chunk set. Exactly one
+   * may authenticate; two that do make the request ambiguous.
+   */
   readonly values: readonly string[]
-  /** Names present in the request (`name`, `name.0`, …), to delete what a new write replaces. */
+  /**
+   * Names present in the request (`name`, `name.0` … `name.<maxChunks-1>`), to delete what a
+   * new write replaces: at most `maxChunks + 1`.
+   */
   readonly present: readonly string[]
-  /** True when the chunk cookies broke a structural rule (gap, index beyond the cap). */
+  /** True when the chunk cookies broke a structural rule (a gap, a value outside the alphabet). */
   readonly malformedChunks: boolean
+  /**
+   * True when the request carried more than `maxChunks + 4` candidate values: none is tried
+   * (`values` is empty), and the session layer calls the request ambiguous.
+   */
+  readonly overflow: boolean
 }
 
 /** A validated cookie configuration. */
@@ -84,6 +95,9 @@ export const MAX_COOKIE_BYTES = 4096
 /** RFC 6265bis §5.6.2: user agents cap Max-Age at 400 days. */
 export const MAX_COOKIE_AGE_SECONDS = 400 * 24 * 3600
 const MAX_NAME_LENGTH = 128
+// RFC 6265bis §5.6: a user agent ignores a cookie with an attribute value over 1024 bytes.
+const MAX_ATTRIBUTE_BYTES = 1024
+// Candidates tried beyond the chunk sets of one session (duplicates planted under the name).
 const MAX_CANDIDATES = 4
 
 // RFC 9110 §5.6.2 token (the cookie-name grammar of RFC 6265bis §4.1.1).
@@ -107,8 +121,8 @@ function bad(message: string): never {
  *
  * @throws `ERR_COOKIE_OPTIONS` for a name outside the token grammar, a `__Host-` name without
  *   Secure, with a Domain or a Path other than `/`, a `__Secure-` name without Secure,
- *   SameSite=None or Partitioned without Secure, a path or domain with `;`, CR/LF or spaces, or a
- *   chunk cap outside 1–50.
+ *   SameSite=None or Partitioned without Secure, a path or domain with `;`, CR/LF or spaces or over
+ *   1024 bytes, or a chunk cap outside 1–50.
  */
 export function createSessionCookie(options: CookieOptions = {}): SessionCookie {
   if (typeof options !== 'object' || options === null) bad('cookie options must be an object')
@@ -139,6 +153,9 @@ export function createSessionCookie(options: CookieOptions = {}): SessionCookie 
   }
   if (domain !== undefined && (typeof domain !== 'string' || !DOMAIN.test(domain))) {
     bad('cookie.domain must be a host name (letters, digits, "-" and ".")')
+  }
+  if (utf8Length(path) > MAX_ATTRIBUTE_BYTES || utf8Length(domain ?? '') > MAX_ATTRIBUTE_BYTES) {
+    bad('cookie.path and cookie.domain must be at most 1024 bytes (RFC 6265bis §5.6)')
   }
   // RFC 6265bis §4.1.3: prefixes are matched case-insensitively by current browsers.
   const lower = name.toLowerCase()
@@ -198,7 +215,8 @@ export function createSessionCookie(options: CookieOptions = {}): SessionCookie 
         // Room per chunk, measured on the real header of the longest chunk name.
         const overhead = utf8Length(make(chunkName(maxChunks - 1), '', maxAge).header)
         const room = MAX_COOKIE_BYTES - overhead
-        const count = Math.ceil(value.length / room)
+        const count = room > 0 ? Math.ceil(value.length / room) : Number.POSITIVE_INFINITY
+        // Never return without the value's cookies: a write that cannot fit throws.
         if (!chunking || count > maxChunks) {
           throw new SessionError(
             'ERR_COOKIE_TOO_LARGE',
@@ -214,51 +232,56 @@ export function createSessionCookie(options: CookieOptions = {}): SessionCookie 
       const written = new Set(writes.map((w) => w.name))
       return [...writes, ...clear(present.filter((n) => !written.has(n)))]
     },
-    read(header: string | null | undefined): CookieCandidates {
-      const plain: string[] = []
-      const chunks = new Map<number, string>()
-      const present = new Set<string>()
-      let malformedChunks = false
-      if (typeof header === 'string') {
-        // RFC 6265bis §5.7: cookie-pairs separated by ";" and optional whitespace. Only the exact
-        // name and exact chunk names count: "__host-session" or "session.01" are someone else's.
-        for (const pair of header.split(';')) {
-          const eq = pair.indexOf('=')
-          if (eq < 0) continue
-          const key = pair.slice(0, eq).trim()
-          if (key === name) {
-            present.add(key)
-            const value = pair.slice(eq + 1).trim()
-            if (plain.length < MAX_CANDIDATES && VALUE.test(value)) plain.push(value)
-          } else if (
-            key.length > name.length + 1 &&
-            key.startsWith(name) &&
-            key[name.length] === '.'
-          ) {
-            const index = key.slice(name.length + 1)
-            if (!CHUNK_INDEX.test(index)) continue
-            present.add(key)
-            const i = Number(index)
-            const value = pair.slice(eq + 1).trim()
-            if (i >= maxChunks || !VALUE.test(value)) malformedChunks = true
-            else if (!chunks.has(i)) chunks.set(i, value)
-          }
-        }
-      }
-      const values = plain
-      if (chunks.size > 0) {
-        let joined = ''
-        for (let i = 0; i < chunks.size; i++) {
-          const part = chunks.get(i)
-          if (part === undefined) {
-            malformedChunks = true
-            break
-          }
-          joined += part
-        }
-        if (!malformedChunks) values.push(joined)
-      }
-      return { values, present: [...present], malformedChunks }
-    },
+    read: (header: string | null | undefined) => readCandidates(header, name, maxChunks),
   })
+}
+
+// --- Reading ---
+
+// RFC 6265bis §5.7: cookie-pairs separated by ";" and optional whitespace. Only the exact name
+// and exact chunk names below the cap count: "__host-session", "session.01" or "session.999" are
+// someone else's (issue 9.8: they are neither tried nor deleted, so deletions stay bounded).
+function readCandidates(
+  header: string | null | undefined,
+  name: string,
+  maxChunks: number,
+): CookieCandidates {
+  const plain = new Set<string>()
+  const chunks = new Map<number, Set<string>>()
+  const present = new Set<string>()
+  let malformedChunks = false
+  if (typeof header === 'string') {
+    for (const pair of header.split(';')) {
+      const eq = pair.indexOf('=')
+      if (eq < 0) continue
+      const key = pair.slice(0, eq).trim()
+      const value = pair.slice(eq + 1).trim()
+      if (key === name) {
+        present.add(key)
+        if (VALUE.test(value)) plain.add(value)
+        continue
+      }
+      if (key.length <= name.length + 1 || !key.startsWith(name) || key[name.length] !== '.')
+        continue
+      const index = key.slice(name.length + 1)
+      if (!CHUNK_INDEX.test(index) || Number(index) >= maxChunks) continue
+      present.add(key)
+      if (!VALUE.test(value)) malformedChunks = true
+      else chunks.set(Number(index), (chunks.get(Number(index)) ?? new Set()).add(value))
+    }
+  }
+  // Every complete chunk set: each prefix 0…k-1 with no gap, in every combination of the values
+  // sent for one index. Which one is the session is decided by authentication, never by the
+  // header's order (a planted cookie can come first); the session layer accepts exactly one.
+  const limit = maxChunks + MAX_CANDIDATES
+  const values = [...plain]
+  let sets = ['']
+  let complete = 0
+  for (let i = 0; chunks.has(i) && values.length <= limit; i++, complete++) {
+    sets = sets.flatMap((prefix) => [...chunks.get(i)!].map((part) => prefix + part))
+    values.push(...sets)
+  }
+  if (complete < chunks.size) malformedChunks = true
+  const overflow = values.length > limit
+  return { values: overflow ? [] : values, present: [...present], malformedChunks, overflow }
 }

@@ -100,8 +100,9 @@ export interface CsrfOptions {
   /** Other origins allowed to send unsafe requests (e.g. `'https://admin.example'`). */
   trustedOrigins?: readonly string[]
   /**
-   * Take the app's own origin from the request (`Host` header, or the Fetch request's URL).
-   * Default `false`. Only for a server reached directly: a proxy that rewrites `Host` breaks it,
+   * Take the app's own origin from the request's host (the `Host` header, or the host of a Fetch
+   * request's URL) as `https://<host>`, and `http://<host>` only for loopback hosts: the scheme
+   * is never taken from the request (behind a TLS-terminating proxy it says `http:`). Default `false`. Only for a server reached directly: a proxy that rewrites `Host` breaks it,
    * and `X-Forwarded-*` headers are never read.
    */
   trustHost?: boolean
@@ -223,6 +224,21 @@ function originOf(value: string): string | undefined {
 const headerOf = (headers: CsrfHeaders, name: string): string | undefined => {
   const value = headers.get(name)
   return typeof value === 'string' ? value : undefined
+}
+
+// The request's headers with Host taken from its URL. The URL's scheme is not used: behind a
+// TLS-terminating proxy the server rebuilds request.url with the socket's http:, so trustHost
+// takes `https://<host>` (and `http://<host>` on loopback only), exactly as the Express path does.
+function hostFromUrl(request: Request): CsrfHeaders {
+  let host: string | undefined
+  try {
+    host = new URL(request.url).host
+  } catch {
+    host = undefined
+  }
+  return {
+    get: (name) => (name.toLowerCase() === 'host' ? (host ?? null) : request.headers.get(name)),
+  }
 }
 
 const sessionIdOf = (session: CsrfSession, what: string): string => {
@@ -413,17 +429,7 @@ export function createCsrf(options: CsrfOptions): Csrf {
     },
     check,
     verifyRequest(request: Request, session: CsrfSession, checkOptions?: CsrfCheckOptions) {
-      let selfOrigin: string | undefined
-      try {
-        selfOrigin = trustHost ? new URL(request.url).origin : undefined
-      } catch {
-        selfOrigin = undefined
-      }
-      return check(
-        { method: request.method, headers: request.headers, selfOrigin },
-        session,
-        checkOptions,
-      )
+      return check({ method: request.method, headers: hostFromUrl(request) }, session, checkOptions)
     },
     verifyHeaders(
       headers: CsrfHeaders,

@@ -55,12 +55,36 @@ export type SessionErrorCode =
 export class SessionError extends Error {
   /** A stable, machine-readable code. */
   readonly code: SessionErrorCode
+  /**
+   * `ERR_DATA_UNSERIALIZABLE`: where in the data the offending value is (`user.createdAt`,
+   * `items[2]`; keys that are not identifiers, which may be data, show as `[…]`). Never the value.
+   */
+  readonly path?: string
+  /** `ERR_SESSION_DATA`: the schema's issues, as messages and key paths, without the data's values. */
+  readonly issues?: readonly SessionIssue[]
 
-  constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  constructor(code: SessionErrorCode, message: string, options?: SessionErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'SessionError'
     this.code = code
+    if (options?.path !== undefined) this.path = options.path
+    if (options?.issues !== undefined) this.issues = options.issues
   }
+}
+
+/** One schema issue carried by an `ERR_SESSION_DATA` error. */
+export interface SessionIssue {
+  /** The schema's message for the issue. */
+  readonly message: string
+  /** The keys leading to the offending value (`['user', 'email']`); empty at the top level. */
+  readonly path: readonly (string | number)[]
+}
+
+/** Options of the {@link SessionError} constructor. */
+export interface SessionErrorOptions {
+  cause?: unknown
+  path?: string | undefined
+  issues?: readonly SessionIssue[] | undefined
 }
 
 /** True when `error` is a {@link SessionError}, optionally with the given code. */

@@ -37,4 +37,4 @@ export type {
   SetCookieAttributes,
 } from './cookie.js'
 export { SessionError, isSessionError } from './errors.js'
-export type { SessionErrorCode } from './errors.js'
+export type { SessionErrorCode, SessionErrorOptions, SessionIssue } from './errors.js'

@@ -16,14 +16,15 @@ import {
   type SessionCookie,
 } from './cookie.js'
 import type { Denylist } from './denylist/index.js'
-import { isSessionError, SessionError } from './errors.js'
+import { isSessionError, SessionError, type SessionIssue } from './errors.js'
 import { createKeyRing, type KeyRing, type KeyRingOptions, type Secret } from './keys.js'
 import { openSealed, seal } from './seal.js'
 import { authorizationOf, parseBearer } from './_internal/bearer.js'
 import { randomBytes, toBase64url } from './_internal/bytes.js'
+import { selectAuthentic } from './_internal/authentic.js'
 import { checkRevocation } from './denylist/check.js'
 import { nativeBackend } from './_internal/xaes.js'
-import type { StandardSchemaV1 } from './_internal/standard-schema.js'
+import { issuesOf, type StandardSchemaV1 } from './_internal/standard-schema.js'
 
 export type { StandardSchemaV1 }
 
@@ -33,7 +34,7 @@ export type { StandardSchemaV1 }
 export type RejectReason =
   /** Malformed, tampered with, truncated, sealed for another purpose or another app. */
   | 'invalid'
-  /** Chunk cookies with a gap or an index beyond the cap. */
+  /** Chunk cookies only, none of them a candidate (a gap at index 0, a value outside the alphabet). */
   | 'invalid-chunks'
   /** Sealed with a key id the ring does not hold. */
   | 'unknown-key'
@@ -51,6 +52,11 @@ export type RejectReason =
   | 'epoch-revoked'
   /** The denylist could not be asked (fail-closed default). */
   | 'denylist-unavailable'
+  /**
+   * Two different cookie values (or chunk sets) under the session cookie's names authenticate,
+   * or more than `maxChunks + 4` candidates were sent: a planted cookie must not pick the session.
+   */
+  | 'ambiguous'
 
 /** A session's state. Only `active` has data. */
 export type SessionState = 'new' | 'active' | 'expired' | 'invalid' | 'revoked' | 'destroyed'
@@ -166,7 +172,7 @@ export interface SessionOptions<T> {
   keys: Secret | KeyRing | KeyRingOptions
   /** Cookie settings; secure defaults (`__Host-session`, Secure, HttpOnly, SameSite=Lax, Path=/). */
   cookie?: CookieOptions
-  /** Absolute lifetime from creation (login), kept across refreshes. 1 s to 400 days. Default 7 days. */
+  /** Absolute lifetime from creation (login), kept across refreshes. Whole seconds, 1 s to 400 days. Default 7 days. */
   maxAgeSeconds?: number
   /** Optional idle timeout: a session unused this long is expired. */
   idleTimeoutSeconds?: number
@@ -187,9 +193,13 @@ export interface SessionOptions<T> {
   userId?: (data: T) => string | undefined
   /** Called with the reason whenever a cookie is rejected. Must not throw (errors are swallowed). */
   onReject?: (reason: RejectReason) => void
-  /** Clock, ms since epoch. Default `Date.now`. */
+  /**
+   * Clock, whole ms since epoch. Default `Date.now`. Called once at construction to check it; a
+   * later non-integer or non-finite time makes `save()` throw `ERR_SESSION_OPTIONS` and `read()`
+   * give an anonymous `invalid` session.
+   */
   now?: () => number
-  /** Allowed clock difference between instances, added to revocation TTLs. Default 60. */
+  /** Allowed clock difference between instances, added to revocation TTLs. Whole seconds, 0–3600. Default 60. */
   clockSkewSeconds?: number
   /** AEAD backend of the sealed strategy. Default `'auto'`. */
   backend?: 'auto' | 'native' | 'portable'
@@ -261,11 +271,30 @@ function optionError(message: string): never {
   throw new SessionError('ERR_SESSION_OPTIONS', message)
 }
 
+// Whole seconds only: a fractional lifetime would make every save() fail later (Max-Age and the
+// revocation TTLs are integers), so it fails here instead.
 function positiveSeconds(name: string, value: unknown, max: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > max) {
-    optionError(`${name} must be a number of seconds from 1 to ${max}`)
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    optionError(`${name} must be a whole number of seconds from 1 to ${max}`)
   }
   return value
+}
+
+/**
+ * The clock, checked once at construction (a non-integer, negative or non-finite time would only
+ * fail at the first save) and again on every call: a clock that turns bad later throws
+ * `ERR_SESSION_OPTIONS`, which `save()` passes on and `read()` turns into an anonymous session
+ * (`invalid`): without a trustworthy time no expiry can be judged. No crypto runs here.
+ */
+function checkedClock(clock: () => number): () => number {
+  const now = () => {
+    const ms: unknown = clock()
+    if (!Number.isSafeInteger(ms) || (ms as number) < 0)
+      optionError('now() must return whole milliseconds since the epoch')
+    return ms as number
+  }
+  now()
+  return now
 }
 
 const defaultUserId = (data: unknown): string | undefined => {
@@ -388,7 +417,7 @@ export function createSessions<T extends object = Record<string, unknown>>(
     optionError('createSessions needs an options object')
   const keys = createKeyRing(options.keys)
   const cookie = createSessionCookie(options.cookie)
-  if (options.maxAgeSeconds !== undefined && options.maxAgeSeconds > MAX_COOKIE_AGE_SECONDS) {
+  if (Number.isFinite(options.maxAgeSeconds) && options.maxAgeSeconds! > MAX_COOKIE_AGE_SECONDS) {
     throw new SessionError(
       'ERR_COOKIE_OPTIONS',
       'maxAgeSeconds must be at most 400 days (RFC 6265bis §5.6.2)',
@@ -417,8 +446,8 @@ export function createSessions<T extends object = Record<string, unknown>>(
     refreshSeconds = Math.max(1, Math.floor(idleSeconds / 4))
   }
   const skewSeconds = options.clockSkewSeconds ?? 60
-  if (!Number.isFinite(skewSeconds) || skewSeconds < 0 || skewSeconds > 3600) {
-    optionError('clockSkewSeconds must be from 0 to 3600')
+  if (!Number.isInteger(skewSeconds) || skewSeconds < 0 || skewSeconds > 3600) {
+    optionError('clockSkewSeconds must be a whole number from 0 to 3600')
   }
   for (const hook of ['onReject', 'now', 'userId'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function')
@@ -455,7 +484,7 @@ export function createSessions<T extends object = Record<string, unknown>>(
     optionError('backend "native" needs node:crypto, which this runtime does not provide')
   }
 
-  const now = options.now ?? Date.now
+  const now = checkedClock(options.now ?? Date.now)
   const userIdOf = options.userId ?? defaultUserId
   const reject = (reason: RejectReason) => {
     try {
@@ -465,11 +494,15 @@ export function createSessions<T extends object = Record<string, unknown>>(
     }
   }
 
-  async function validate(data: unknown): Promise<{ ok: true; value: T } | { ok: false }> {
+  async function validate(
+    data: unknown,
+  ): Promise<{ ok: true; value: T } | { ok: false; issues?: SessionIssue[] }> {
     if (!schema) return { ok: true, value: data as T }
     try {
       const result = await schema['~standard'].validate(data)
-      return result.issues ? { ok: false } : { ok: true, value: result.value }
+      return result.issues
+        ? { ok: false, issues: issuesOf(result.issues) }
+        : { ok: true, value: result.value }
     } catch {
       return { ok: false }
     }
@@ -557,7 +590,9 @@ export function createSessions<T extends object = Record<string, unknown>>(
       const candidate = data === undefined ? this.data : data
       const checked = await validate(candidate)
       if (!checked.ok)
-        throw new SessionError('ERR_SESSION_DATA', 'the session data failed the schema')
+        throw new SessionError('ERR_SESSION_DATA', 'the session data failed the schema', {
+          issues: checked.issues,
+        })
       const value = checked.value
       const nowMs = now()
       const userId = userIdOf(value)
@@ -702,30 +737,22 @@ export function createSessions<T extends object = Record<string, unknown>>(
     }
     if (values.length === 0) {
       if (present.length === 0) return anonymous('new', undefined, present)
-      return anonymous(
-        'invalid',
-        candidates.malformedChunks ? 'invalid-chunks' : 'invalid',
-        present,
-      )
+      const why = candidates.overflow ? 'ambiguous' : candidates.malformedChunks && 'invalid-chunks'
+      return anonymous('invalid', why || 'invalid', present)
     }
     const nowMs = now()
-    let decoded: DecodeResult = { ok: false, reason: 'invalid' }
-    let firstFailure: RejectReason | undefined
-    for (const value of values) {
-      try {
-        decoded = await strategy.decode(value, nowMs)
-      } catch {
-        decoded = { ok: false, reason: 'invalid' }
-      }
-      if (decoded.ok) break
-      firstFailure ??= decoded.reason
+    // Every candidate is tried; exactly one may authenticate (issue 9.7).
+    const found = await selectAuthentic(
+      values,
+      (v) => strategy.decode(v, nowMs),
+      (r) => r.ok,
+    )
+    if (found.kind === 'ambiguous') return anonymous('invalid', 'ambiguous', present)
+    const decoded = found.kind === 'one' ? found.result : found.failure
+    if (!decoded?.ok) {
+      const reason = decoded?.reason ?? 'invalid'
+      return anonymous(stateOf(reason), reason, present)
     }
-    if (!decoded.ok)
-      return anonymous(
-        stateOf(firstFailure ?? decoded.reason),
-        firstFailure ?? decoded.reason,
-        present,
-      )
     const { envelope, expiresAtMs, stale } = decoded
     // Idle timeout: valid while now < lastSeen + idle (the same exclusive bound as expiry).
     if (idleSeconds !== undefined && nowMs >= envelope.lastSeenMs + idleSeconds * 1000) {

@@ -59,6 +59,47 @@ describe('configuration is validated at construction', () => {
     expect(code(() => createSessionCookie(options))).toBe('no error')
   })
 
+  test('9.9: a path or domain over 1024 bytes is refused (RFC 6265bis §5.6: attribute value limit)', () => {
+    const at = (path: string) => code(() => createSessionCookie({ name: 's', path }))
+    expect(at('/' + 'a'.repeat(1023))).toBe('no error')
+    expect(at('/' + 'a'.repeat(1024))).toBe('ERR_COOKIE_OPTIONS')
+    expect(at('/' + 'a'.repeat(4000))).toBe('ERR_COOKIE_OPTIONS')
+    const label = 'a'.repeat(63)
+    const domain = Array(20).fill(label).join('.')
+    expect(code(() => createSessionCookie({ name: 's', domain }))).toBe('ERR_COOKIE_OPTIONS')
+  })
+
+  test('9.9: with the longest attributes allowed, a write emits the value or throws', () => {
+    const widest = createSessionCookie({
+      name: 's'.repeat(128),
+      path: '/' + 'p'.repeat(1023),
+      domain: Array(4).fill('d'.repeat(62)).join('.'),
+      sameSite: 'none',
+      partitioned: true,
+      maxChunks: 50,
+    })
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 50 * 4096 }), (length) => {
+        const value = 'v'.repeat(length)
+        let writes
+        try {
+          writes = widest.write(value, 60, [])
+        } catch (error) {
+          expect(
+            code(() => {
+              throw error
+            }),
+          ).toBe('ERR_COOKIE_TOO_LARGE')
+          return
+        }
+        expect(writes.length).toBeGreaterThan(0)
+        for (const w of writes) expect(bytes(w.header)).toBeLessThanOrEqual(MAX_COOKIE_BYTES)
+        expect(writes.map((w) => w.value).join('')).toBe(value)
+      }),
+      { numRuns: 200 },
+    )
+  })
+
   test('Partitioned and Domain are serialized', () => {
     const c = createSessionCookie({ name: '__Secure-s', domain: 'example.com', partitioned: true })
     expect(c.write('v', 10, [])[0]!.header).toBe(
@@ -125,27 +166,44 @@ describe('reading', () => {
     expect(r.present).toEqual(['__Host-session'])
   })
 
-  test('duplicates of the name are all candidates (the one that authenticates wins), up to 4', () => {
+  test('9.7: distinct values of the name are all candidates; beyond maxChunks + 4 it overflows', () => {
     expect(c.read('__Host-session=one; __Host-session=two').values).toEqual(['one', 'two'])
-    expect(c.read(Array(10).fill('__Host-session=v').join('; ')).values).toHaveLength(4)
+    expect(c.read(Array(10).fill('__Host-session=v').join('; ')).values).toEqual(['v'])
+    const many = (n: number) =>
+      c.read(Array.from({ length: n }, (_, i) => `__Host-session=v${i}`).join('; '))
+    expect(many(8)).toMatchObject({ overflow: false })
+    expect(many(8).values).toHaveLength(8)
+    expect(many(9)).toMatchObject({ values: [], overflow: true })
   })
 
-  test('chunks reassemble in index order by exact names', () => {
+  test('9.7: every complete chunk prefix, in every combination of duplicates, is a candidate', () => {
     const r = c.read('__Host-session.1=BB; other=x; __Host-session.0=AA; __Host-session.01=ZZ')
-    expect(r.values).toEqual(['AABB'])
+    expect(r.values).toEqual(['AA', 'AABB'])
     expect([...r.present].sort()).toEqual(['__Host-session.0', '__Host-session.1'])
+    const dup = c.read('__Host-session.0=XX; __Host-session.0=AA; __Host-session.1=BB')
+    expect([...dup.values].sort()).toEqual(['AA', 'AABB', 'XX', 'XXBB'])
   })
 
-  test('a missing chunk or one beyond the cap is malformed', () => {
+  test('a gap marks the chunks malformed; only the sets before it are candidates', () => {
     expect(c.read('__Host-session.0=AA; __Host-session.2=CC')).toMatchObject({
-      values: [],
+      values: ['AA'],
       malformedChunks: true,
     })
     expect(c.read('__Host-session.1=BB')).toMatchObject({ values: [], malformedChunks: true })
+  })
+
+  test('9.8: chunk indices at or above maxChunks are ignored: neither candidates nor present', () => {
     expect(c.read('__Host-session.0=AA; __Host-session.4=EE')).toMatchObject({
-      values: [],
-      malformedChunks: true,
+      values: ['AA'],
+      present: ['__Host-session.0'],
+      malformedChunks: false,
     })
+    let header = ''
+    for (let i = 0; header.length < 16_384; i++) header += `__Host-session.${i % 1000}=A; `
+    header += '__Host-session=x'
+    const r = c.read(header)
+    expect(r.present.length).toBeLessThanOrEqual(c.maxChunks + 1)
+    expect(c.clear(r.present).length).toBeLessThanOrEqual(c.maxChunks + 1)
   })
 
   test('values outside the token alphabet are not candidates', () => {

@@ -188,6 +188,20 @@ describe('origin check (Fetch Request)', () => {
     })
     expect(hostCsrf.verifyHeaders(forwarded, session).reason).toBe('origin-mismatch')
   })
+
+  test('trustHost in the Fetch path agrees with Express: https://<host>, http only on loopback', async () => {
+    const hostCsrf = createCsrf({ keys: sessions.keys, trustHost: true, requireToken: false })
+    const session = await activeSession()
+    // Behind a TLS-terminating proxy the server rebuilds request.url with http: from the socket.
+    const at = (url: string, origin: string) =>
+      hostCsrf.verifyRequest(post({ origin }, url), session).reason ?? 'ok'
+    expect(at('http://app.example/x', 'https://app.example')).toBe('ok')
+    expect(at('http://app.example/x', 'http://app.example')).toBe('origin-mismatch')
+    expect(at('https://app.example:8443/x', 'https://app.example:8443')).toBe('ok')
+    expect(at('http://localhost:3000/x', 'http://localhost:3000')).toBe('ok')
+    expect(at('http://[::1]:3000/x', 'http://[::1]:3000')).toBe('ok')
+    expect(at('http://app.example/x', 'https://evil.example')).toBe('origin-mismatch')
+  })
 })
 
 describe('session-bound tokens', () => {

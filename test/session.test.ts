@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, expectTypeOf, test } from 'vitest'
 import { z } from 'zod'
-import type { SessionErrorCode } from '../src/errors.js'
+import { SessionError, type SessionErrorCode } from '../src/errors.js'
 import { createKeyRing, generateSecret } from '../src/keys.js'
 import {
   createSessions,
@@ -363,7 +363,6 @@ describe('save, regenerate, destroy', () => {
       `__Host-session.0=${pa['__Host-session.0']}; __Host-session.2=${pa['__Host-session.2']}`,
       `__Host-session.0=${pa['__Host-session.1']}; __Host-session.1=${pa['__Host-session.0']}; __Host-session.2=${pa['__Host-session.2']}`,
       `__Host-session.0=${pa['__Host-session.0']}; __Host-session.1=${pb['__Host-session.1']}; __Host-session.2=${pa['__Host-session.2']}`,
-      `${a.cookie}; __Host-session.3=AAAA`,
       `__Host-session.0=${pa['__Host-session.0']}; __Host-session.1=${pa['__Host-session.1']}`,
     ]
     for (const c of cases) {
@@ -371,6 +370,89 @@ describe('save, regenerate, destroy', () => {
       expect(s.state).toBe('invalid')
     }
     expect((await sessions.read(a.cookie)).state).toBe('active')
+  })
+
+  const randomText = (n: number) =>
+    Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => (b % 36).toString(36)).join('')
+  const pairsOf = (c: string) => c.split('; ').filter(Boolean)
+  /** Every order of the cookie pairs, as a browser with planted cookies might send them. */
+  const orders = (pairs: string[]): string[] =>
+    pairs.length <= 1
+      ? [pairs.join('; ')]
+      : pairs.flatMap((p, i) =>
+          orders([...pairs.slice(0, i), ...pairs.slice(i + 1)]).map((rest) => `${p}; ${rest}`),
+        )
+
+  test('9.7: values that do not authenticate are ignored, in any header order', async () => {
+    const { sessions, rejects } = setup()
+    const victim = await login(sessions, { userId: 'victim' })
+    const value = victim.cookie.split('=')[1]!
+    const tampered = value.slice(0, -2) + (value.endsWith('AA') ? 'BB' : 'AA')
+    const planted = [
+      victim.cookie,
+      '__Host-session=garbage',
+      `__Host-session=${tampered}`,
+      '__Host-session.0=AAAA',
+      // The same value twice (two paths) is one value, not two.
+      victim.cookie,
+    ]
+    for (const header of orders(planted)) {
+      const s = await sessions.read(header)
+      expect([s.state, s.data]).toEqual(['active', { userId: 'victim' }])
+    }
+    expect(rejects).toEqual([])
+  })
+
+  test('9.7: two different authentic sessions under one name → anonymous, reason ambiguous', async () => {
+    const { sessions, rejects } = setup()
+    const victim = await login(sessions, { userId: 'victim' })
+    const attacker = await login(sessions, { userId: 'attacker' })
+    for (const header of orders([victim.cookie, attacker.cookie, '__Host-session=junk'])) {
+      const s = await sessions.read(header)
+      expect([s.state, s.reason, s.data]).toEqual(['invalid', 'ambiguous', {}])
+    }
+    expect(rejects).toEqual(Array(6).fill('ambiguous'))
+  })
+
+  test('9.7: chunk sets: garbage chunks are ignored, two authentic sets are ambiguous', async () => {
+    const { sessions } = setup()
+    const victim = await login(sessions, { userId: 'victim', blob: randomText(4000) })
+    const attacker = await login(sessions, { userId: 'attacker', blob: randomText(4000) })
+    const small = await login(sessions, { userId: 'attacker' })
+    const v = pairsOf(victim.cookie)
+    expect(v).toHaveLength(2)
+    const read = async (pairs: string[]) => {
+      const states = new Set<string>()
+      for (const header of orders(pairs)) {
+        const s = await sessions.read(header)
+        states.add(`${s.state}:${s.reason}:${s.state === 'active' ? s.data.userId : ''}`)
+      }
+      return [...states]
+    }
+    // A garbage chunk 0 sent first, a stray chunk 2, a foreign chunk 1: the victim's set still wins.
+    expect(await read([...v, '__Host-session.0=AAAA'])).toEqual(['active:undefined:victim'])
+    expect(await read([...v, '__Host-session.2=AAAA'])).toEqual(['active:undefined:victim'])
+    const foreign1 = pairsOf(attacker.cookie)[1]!
+    expect(await read([...v, foreign1])).toEqual(['active:undefined:victim'])
+    // Another complete authentic set, chunked or plain, makes the request ambiguous.
+    expect(await read([...v, ...pairsOf(attacker.cookie)])).toEqual(['invalid:ambiguous:'])
+    expect(await read([...v, small.cookie])).toEqual(['invalid:ambiguous:'])
+  })
+
+  test('9.8: chunk names at or above maxChunks are not ours: at most maxChunks + 1 deletions', async () => {
+    const { sessions } = setup()
+    let header = ''
+    for (let i = 0; header.length < 16_384; i++) header += `__Host-session.${i % 1000}=A; `
+    const s = await sessions.read(header)
+    expect(s.state).toBe('invalid')
+    expect(s.writes.length).toBeLessThanOrEqual(4 + 1)
+    expect(s.writes.every((w) => w.options.maxAge === 0)).toBe(true)
+    // Indices above the cap neither count as present nor block the session's own chunks.
+    const victim = await login(sessions, { userId: 'victim', blob: randomText(6000) })
+    const stray = Array.from({ length: 200 }, (_, i) => `__Host-session.${i + 4}=A`).join('; ')
+    const again = await sessions.read(`${victim.cookie}; ${stray}`)
+    expect(again.state).toBe('active')
+    expect(again.writes).toEqual([])
   })
 
   test('data that cannot round-trip fails at save with a code', async () => {
@@ -393,6 +475,35 @@ describe('schema validation (Standard Schema, zod)', () => {
     expect((await sessions.read(cookie)).state).toBe('active')
     const s = await sessions.read(null)
     expect(await code(() => s.save({ userId: '' }))).toBe('ERR_SESSION_DATA')
+  })
+
+  test('9.11: a schema failure on save carries the issues (paths, messages), never the values', async () => {
+    const nested = z.object({
+      userId: z.string().min(1),
+      profile: z.object({ email: z.email(), age: z.number().int() }),
+    })
+    const { sessions } = setup({ schema: nested })
+    const s = await sessions.read(null)
+    const bad = { userId: 'u1', profile: { email: 'VALUE-not-an-email', age: 1.5 } }
+    try {
+      await s.save(bad)
+    } catch (error) {
+      expect(error).toBeInstanceOf(SessionError)
+      const e = error as SessionError
+      expect(e.code).toBe('ERR_SESSION_DATA')
+      expect(e.issues?.map((i) => i.path)).toEqual([
+        ['profile', 'email'],
+        ['profile', 'age'],
+      ])
+      expect(e.issues?.every((i) => typeof i.message === 'string' && i.message.length > 0)).toBe(
+        true,
+      )
+      expect(JSON.stringify(e.issues)).not.toContain('VALUE-not-an-email')
+      expect(JSON.stringify(e.issues)).not.toContain('1.5')
+      expect(e.message).not.toContain('VALUE')
+      return
+    }
+    throw new Error('expected a throw')
   })
 
   test('data that fails the schema on read (e.g. after a deploy changed it) → invalid, reason schema', async () => {
@@ -428,6 +539,45 @@ describe('configuration errors fail at construction', () => {
     ['an unknown backend', { backend: 'fast' as never }, 'ERR_SESSION_OPTIONS'],
   ])('%s → %s', async (_name, options, expected) => {
     expect(await code(() => createSessions<Data>({ keys: SECRET, ...options }))).toBe(expected)
+  })
+
+  test.each<[string, Partial<SessionOptions<Data>>]>([
+    ['a fractional maxAge', { maxAgeSeconds: 3600.5 }],
+    ['an infinite maxAge', { maxAgeSeconds: Number.POSITIVE_INFINITY }],
+    ['a fractional idle timeout', { idleTimeoutSeconds: 1800.25 }],
+    ['a NaN idle timeout', { idleTimeoutSeconds: Number.NaN }],
+    ['a fractional refresh interval', { idleTimeoutSeconds: 600, refreshAfterSeconds: 60.5 }],
+    ['an infinite refresh interval', { refreshAfterSeconds: Number.POSITIVE_INFINITY }],
+    ['a fractional clock skew', { clockSkewSeconds: 1.5 }],
+    ['a NaN clock skew', { clockSkewSeconds: Number.NaN }],
+    ['a clock with fractional ms', { now: () => 1_800_000_000_000.5 }],
+    ['a NaN clock', { now: () => Number.NaN }],
+    ['an infinite clock', { now: () => Number.POSITIVE_INFINITY }],
+    ['a negative clock', { now: () => -1 }],
+    ['a clock returning a string', { now: (() => '1800000000000') as never }],
+    ['a clock returning a Date', { now: (() => new Date()) as never }],
+  ])('9.6: %s fails at construction, not at the first save', async (_name, options) => {
+    expect(await code(() => createSessions<Data>({ keys: SECRET, ...options }))).toBe(
+      'ERR_SESSION_OPTIONS',
+    )
+  })
+
+  test('9.6: a clock that turns bad after construction: reads are anonymous, save() throws', async () => {
+    const clock = { t: 1_800_000_000_000 }
+    const rejects: RejectReason[] = []
+    const sessions = createSessions<Data>({
+      keys: SECRET,
+      now: () => clock.t,
+      onReject: (reason) => rejects.push(reason),
+    })
+    const { cookie } = await login(sessions, { userId: 'u1' })
+    clock.t = Number.NaN
+    const session = await sessions.read(cookie)
+    expect([session.state, session.reason]).toEqual(['invalid', 'invalid'])
+    expect(rejects).toEqual(['invalid'])
+    expect(await code(() => session.save({ userId: 'u1' }))).toBe('ERR_SESSION_OPTIONS')
+    clock.t = 1_800_000_000_000.5
+    expect(await code(() => session.save({ userId: 'u1' }))).toBe('ERR_SESSION_OPTIONS')
   })
 
   test('revocation without a denylist fails loudly', async () => {

@@ -3,73 +3,135 @@
 import { SessionError } from '../errors.js'
 
 const MAX_DEPTH = 64
+// A key shown in an error's path: identifier-like keys only. Any other key (an e-mail, an id with
+// punctuation) may be data itself and is shown as `[…]`.
+const SHOWN_KEY = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/
 
-function fail(depth: number, what: string): never {
-  // Neither values nor key names appear in the message: keys can be data too (a map by e-mail).
+type Path = readonly (string | number)[]
+
+function pathOf(path: Path): string {
+  if (path.length === 0) return '(root)'
+  let text = ''
+  for (const part of path) {
+    if (typeof part === 'number') text += `[${part}]`
+    else if (SHOWN_KEY.test(part)) text += text === '' ? part : `.${part}`
+    else text += '[…]'
+  }
+  return text
+}
+
+function fail(path: Path, what: string, cause?: unknown): never {
+  // The key path is named (`user.createdAt`), never a value.
+  const where = pathOf(path)
   throw new SessionError(
     'ERR_DATA_UNSERIALIZABLE',
-    `session data holds ${what} at depth ${depth}, which cannot round-trip through JSON`,
+    `session data holds ${what} at ${where}, which cannot round-trip through JSON`,
+    { cause, path: where },
   )
 }
 
 /**
- * Throws `ERR_DATA_UNSERIALIZABLE` unless `value` is plain JSON: null, booleans, finite numbers,
- * strings, dense arrays and plain objects, no cycles, no `toJSON` (a Date would silently become a
- * string), no `__proto__` key, at most 64 levels deep. `undefined` object properties are allowed
- * (they read back as absent, which reads as undefined).
+ * Returns a plain copy of `value` if it is exact JSON, else throws `ERR_DATA_UNSERIALIZABLE`
+ * naming the key path. Exact JSON: null, booleans, finite numbers other than -0, strings, dense
+ * arrays with no other properties, and plain objects whose own properties are all enumerable data
+ * properties (no getters, no non-enumerable or symbol keys, no `__proto__` key, no `toJSON`), no
+ * cycles, at most 64 levels deep. `undefined` object properties are allowed (they read back as
+ * absent). Each property is read once, into the copy, and the copy is what gets serialized: a
+ * getter or a Proxy cannot make what is sealed differ from what was checked.
  */
-export function assertJson(value: unknown, depth = 0, stack: object[] = []): void {
+function exactCopy(value: unknown, path: (string | number)[], stack: object[]): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
-      return
+      return value
     case 'number':
-      if (!Number.isFinite(value)) fail(depth, 'a non-finite number')
-      return
+      if (!Number.isFinite(value)) fail(path, 'a non-finite number')
+      // JSON.stringify(-0) is "0": the app would hold -0 and read back 0.
+      if (Object.is(value, -0)) fail(path, '-0')
+      return value
     case 'object':
       break
     case 'undefined':
-      return fail(depth, 'undefined')
+      return fail(path, 'undefined')
     default:
-      return fail(depth, `a ${typeof value}`)
+      return fail(path, `a ${typeof value}`)
   }
-  if (value === null) return
-  if (depth >= MAX_DEPTH) fail(depth, 'nesting deeper than 64 levels')
-  if (stack.includes(value)) fail(depth, 'a cycle')
+  if (value === null) return null
+  if (path.length >= MAX_DEPTH) fail(path, 'nesting deeper than 64 levels')
+  if (stack.includes(value)) fail(path, 'a cycle')
   stack.push(value)
-  if (Array.isArray(value)) {
-    if (Object.getPrototypeOf(value) !== Array.prototype) fail(depth, 'an array subclass')
-    for (let i = 0; i < value.length; i++) {
-      if (!(i in value)) fail(depth, 'a hole in an array')
-      assertJson(value[i], depth + 1, stack)
-    }
-  } else {
-    const proto: unknown = Object.getPrototypeOf(value)
-    if (proto !== Object.prototype && proto !== null) {
-      fail(
-        depth,
-        value instanceof Date
-          ? 'a Date (store date.getTime() or an ISO string)'
-          : 'a non-plain object',
-      )
-    }
-    if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
-      fail(depth, 'an object with toJSON')
-    // One Reflect.ownKeys call sees symbol keys too (JSON.stringify would drop them silently).
-    for (const key of Reflect.ownKeys(value)) {
-      if (typeof key === 'symbol') fail(depth, 'a symbol key')
-      if (key === '__proto__') fail(depth, 'the key "__proto__"')
-      const child = (value as Record<string, unknown>)[key]
-      if (child !== undefined) assertJson(child, depth + 1, stack)
-    }
-  }
+  const copy = Array.isArray(value) ? copyArray(value, path, stack) : copyObject(value, path, stack)
   stack.pop()
+  return copy
 }
 
-/** Serializes after {@link assertJson}. */
+// An own property's value, read once through its descriptor: accessors and non-enumerable
+// properties are refused (JSON.stringify would call the getter again, or skip the property).
+// `path` is the property's own path.
+function dataValue(value: object, key: string, path: Path): unknown {
+  const descriptor = Reflect.getOwnPropertyDescriptor(value, key)
+  if (!descriptor) fail(path, 'a property that vanished while being read')
+  if (!('value' in descriptor)) fail(path, 'a getter (store its value instead)')
+  if (!descriptor.enumerable) fail(path, 'a non-enumerable property')
+  // A Proxy can answer a read differently from its descriptor: JSON.stringify would read it.
+  if (!Object.is(Reflect.get(value, key), descriptor.value))
+    fail(path, 'a value that changes when read (a Proxy?)')
+  return descriptor.value as unknown
+}
+
+function copyArray(value: unknown[], path: (string | number)[], stack: object[]): unknown[] {
+  if (Object.getPrototypeOf(value) !== Array.prototype) fail(path, 'an array subclass')
+  const keys = Reflect.ownKeys(value)
+  // Own keys of a plain dense array: its indices and "length", nothing else.
+  if (keys.length !== value.length + 1) fail(path, 'an array with holes or extra properties')
+  const copy: unknown[] = []
+  for (let i = 0; i < value.length; i++) {
+    path.push(i)
+    if (!Object.hasOwn(value, i)) fail(path, 'a hole in an array')
+    copy.push(exactCopy(dataValue(value, String(i), path), path, stack))
+    path.pop()
+  }
+  return copy
+}
+
+function copyObject(value: object, path: (string | number)[], stack: object[]): object {
+  const proto: unknown = Object.getPrototypeOf(value)
+  if (proto !== Object.prototype && proto !== null) {
+    fail(
+      path,
+      value instanceof Date
+        ? 'a Date (store date.getTime() or an ISO string)'
+        : 'a non-plain object',
+    )
+  }
+  const copy: Record<string, unknown> = {}
+  // Reflect.ownKeys sees symbol and non-enumerable keys too (JSON.stringify drops them silently).
+  for (const key of Reflect.ownKeys(value)) {
+    if (typeof key === 'symbol') fail(path, 'a symbol key')
+    if (key === '__proto__') fail(path, 'the key "__proto__"')
+    path.push(key)
+    const child = dataValue(value, key, path)
+    if (key === 'toJSON' && typeof child === 'function') fail(path, 'an object with toJSON')
+    if (child !== undefined) copy[key] = exactCopy(child, path, stack)
+    path.pop()
+  }
+  return copy
+}
+
+/**
+ * Serializes exact JSON (see {@link exactCopy}), or throws `ERR_DATA_UNSERIALIZABLE` with the key
+ * path on `error.path`; a getter, Proxy or hostile object never throws a bare error.
+ */
 export function stringifyJson(value: unknown): string {
-  assertJson(value)
-  return JSON.stringify(value)
+  let copy: unknown
+  try {
+    copy = exactCopy(value, [], [])
+  } catch (error) {
+    if (error instanceof SessionError) throw error
+    // A Proxy trap or a revoked Proxy threw: the data cannot be read, let alone serialized.
+    return fail([], 'an object that cannot be read (a Proxy?)', error)
+  }
+  return JSON.stringify(copy)
 }
 
 function dropProto(key: string, value: unknown): unknown {

@@ -10,6 +10,7 @@ import { exportJWK, importJWK, importPKCS8, importSPKI, type JWK } from 'jose'
 import { SessionError, isSessionError } from '../errors.js'
 import { createKeyRing } from '../keys.js'
 import { fromBase64url, toBase64url, utf8 } from '../_internal/bytes.js'
+import { isLowEntropy } from '../_internal/entropy.js'
 
 // --- Types ---
 
@@ -200,6 +201,11 @@ function secretSpec(kid: string, input: unknown): KeySpec {
     if (!k) ringError(`key "${kid}": the "k" member must be base64url`)
     if (k.length < MIN_SECRET_BYTES)
       weakError(`key "${kid}": an HS256 key must carry at least 32 bytes`)
+    // The same entropy rules as every other secret (issue 9.10).
+    if (isLowEntropy(k))
+      weakError(
+        `key "${kid}": the "k" member is predictable; generate one with \`npx cachet secret\``,
+      )
     bytes = k
   } else {
     return ringError(

@@ -53,8 +53,9 @@ export interface VerifySessionTokenOptions {
    * The issuer's public keys: a JWKS object (e.g. the output of {@link exportJWKS}), the URL of
    * a JWKS (fetched and cached by jose `createRemoteJWKSet`: 10-minute cache, 30-second cooldown,
    * 5-second timeout; one set per URL), or a key-set function from jose `createLocalJWKSet` /
-   * `createRemoteJWKSet` with your own settings. A JWKS object is read again when its `keys` list
-   * is replaced or changes length. A JWKS object holding a private member (`d`,
+   * `createRemoteJWKSet` with your own settings. A JWKS object is read again whenever a key id or
+   * a key's RFC 7638 thumbprint members change, even in place (a compromised key replaced under
+   * the same kid takes effect on the next call). A JWKS object holding a private member (`d`,
    * `p`, `q`, `dp`, `dq`, `qi`, `oth`, `k`) is refused with `ERR_KEY_RING_INVALID`.
    */
   jwks: JSONWebKeySet | URL | JWTVerifyGetKey
@@ -87,8 +88,25 @@ const PUBLIC_ALGORITHMS: readonly string[] = ['EdDSA', 'ES256', 'RS256']
 const PRIVATE_MEMBERS: readonly string[] = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']
 const localSets = new WeakMap<
   object,
-  { readonly keys: unknown[]; readonly count: number; readonly get: JWTVerifyGetKey }
+  { readonly signature: string; readonly get: JWTVerifyGetKey }
 >()
+// What identifies a JWKS's keys: per key its id, the members of its RFC 7638 §3.2 thumbprint
+// (kty, crv, x, y, n, e: equal members, equal thumbprint), alg, use and whether it holds a
+// private member. A key replaced in place under the same kid changes it.
+const SIGNATURE_MEMBERS = ['kid', 'kty', 'crv', 'x', 'y', 'n', 'e', 'alg', 'use'] as const
+
+function jwksSignature(keys: readonly unknown[]): string {
+  return JSON.stringify(
+    keys.map((key) =>
+      isObject(key)
+        ? [
+            ...SIGNATURE_MEMBERS.map((m) => key[m]),
+            PRIVATE_MEMBERS.some((m) => Object.hasOwn(key, m)),
+          ]
+        : null,
+    ),
+  )
+}
 const remoteSets = new Map<string, JWTVerifyGetKey>()
 const MAX_REMOTE_SETS = 32
 
@@ -108,10 +126,11 @@ function keySetOf(jwks: unknown): { get: JWTVerifyGetKey; remote: boolean } {
   if (isObject(jwks) && Array.isArray(jwks.keys)) {
     const keys: unknown[] = jwks.keys
     const cached = localSets.get(jwks)
-    // jose's createLocalJWKSet copies the keys: build it again when the object's list was
-    // replaced or grew or shrank (a JWKS refreshed in place), so new keys verify and are checked.
-    if (cached?.keys === keys && cached.count === keys.length)
-      return { get: cached.get, remote: false }
+    // jose's createLocalJWKSet copies the keys: build it again whenever a key id or a key's
+    // thumbprint members changed (a JWKS refreshed in place, a compromised key replaced under the
+    // same kid), so the keys in the object are the keys that verify, and are checked again.
+    const signature = jwksSignature(keys)
+    if (cached?.signature === signature) return { get: cached.get, remote: false }
     // RFC 7517 §5: a JWK Set to verify with holds public keys. A private member (RFC 7518 §6.2.2,
     // §6.3.2, §6.4.1, RFC 8037 §2) means a signing key or shared secret was handed to a verifier;
     // jose would import it and every token would fail as unknown-key. Refuse it loudly.
@@ -123,7 +142,7 @@ function keySetOf(jwks: unknown): { get: JWTVerifyGetKey; remote: boolean } {
     } catch (cause) {
       ringError('jwks is not a valid JWK Set', cause)
     }
-    localSets.set(jwks, { keys, count: keys.length, get: set })
+    localSets.set(jwks, { signature, get: set })
     return { get: set, remote: false }
   }
   return optionError('jwks must be a JWK Set, its URL, or a jose key set function')

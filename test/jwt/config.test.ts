@@ -53,6 +53,20 @@ describe('configuration errors, at construction, with codes', () => {
       'HS256 oct JWK of 16 bytes',
       { algorithm: 'HS256', ...ring({ kty: 'oct', k: b64u(new Uint8Array(16).fill(1)) }) },
     ],
+    // Issue 9.10: predictable secrets are refused whatever their type.
+    ['HS256 32 zero bytes', { algorithm: 'HS256', ...ring(new Uint8Array(32)) }],
+    ["HS256 'Password2024!' repeated", { algorithm: 'HS256', ...ring('Password2024!'.repeat(3)) }],
+    [
+      'HS256 oct JWK of 32 zero bytes',
+      { algorithm: 'HS256', ...ring({ kty: 'oct', k: b64u(new Uint8Array(32)) }) },
+    ],
+    [
+      'HS256 oct JWK of the bytes 0…31',
+      {
+        algorithm: 'HS256',
+        ...ring({ kty: 'oct', k: b64u(Uint8Array.from({ length: 32 }, (_, i) => i)) }),
+      },
+    ],
     [
       'RS256 JWK with a 1024-bit modulus',
       {

@@ -256,8 +256,9 @@ describe('hostile tokens: an anonymous session with a reason, never an exception
     await expectRejected(sessions, await forge(HEADER, claims(), ED1), 'session-revoked')
   })
 
-  test('tokens this app mints stay within the bound, whole or fractional maxAge, any millisecond', async () => {
-    for (const maxAgeSeconds of [1, 1.25, 3600, 3600.5, 400 * 24 * 3600]) {
+  // A fractional maxAge is refused at construction (issue 9.6, test/session.test.ts).
+  test('tokens this app mints stay within the bound, any maxAge, any millisecond', async () => {
+    for (const maxAgeSeconds of [1, 2, 3599, 3600, 400 * 24 * 3600]) {
       for (const ms of [0, 1, 499, 500, 999]) {
         const { sessions, clock } = setup({}, { maxAgeSeconds })
         clock.t = T0 + ms

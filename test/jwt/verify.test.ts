@@ -140,6 +140,32 @@ describe('verifySessionToken (a service that holds only the public JWKS)', () =>
     )
   })
 
+  test('9.12: a key replaced in place (same kid, same list, same length) takes effect at once', async () => {
+    const jwks: { keys: JWK[] } = { keys: [{ ...ed1PublicJwk, kid: 'k1' }] }
+    const list = jwks.keys
+    const compromised = await forge(HEADER, claims(), ED1)
+    const replacement = await forge(HEADER, claims(), { alg: 'EdDSA', key: ed2.privateKey })
+    expect((await verifySessionToken(compromised, base({ jwks }))).ok).toBe(true)
+    // The slot is overwritten: same array, same length, same kid.
+    list[0] = { ...(await exportJWK(ed2.publicKey)), kid: 'k1' }
+    expect(jwks.keys).toBe(list)
+    expect(await verifySessionToken(compromised, base({ jwks }))).toEqual({
+      ok: false,
+      reason: 'invalid',
+    })
+    expect((await verifySessionToken(replacement, base({ jwks }))).ok).toBe(true)
+    // The key object itself is edited: its public point goes back to the old key.
+    Object.assign(list[0], { x: ed1PublicJwk.x })
+    expect((await verifySessionToken(compromised, base({ jwks }))).ok).toBe(true)
+    expect((await verifySessionToken(replacement, base({ jwks }))).ok).toBe(false)
+    // Only the kid changes.
+    list[0].kid = 'k9'
+    expect(await verifySessionToken(compromised, base({ jwks }))).toEqual({
+      ok: false,
+      reason: 'unknown-key',
+    })
+  })
+
   test('a JWKS object holding private key members is developer misuse: ERR_KEY_RING_INVALID', async () => {
     const { jwt, sessions } = setup()
     const { token } = await login(sessions)
