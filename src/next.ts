@@ -1,7 +1,8 @@
 /**
  * Next.js adapter: the session in App Router route handlers, server actions and server
- * components (`await cookies()`), in `proxy.ts`/`middleware.ts` (`NextRequest`/`NextResponse`),
- * and in Pages Router API routes (`req`, `res`).
+ * components (`await cookies()`), in `proxy.ts`/`middleware.ts` (read with `getSession(request,
+ * sessions)` from `cachet/web`, then {@link forwardSessionHeaders} and {@link applySessionCookies}
+ * on the `NextResponse`), and in Pages Router API routes (`req`, `res`).
  *
  * Nothing here imports `next` at run time, nor its types: `next`'s declarations pull in
  * `@types/node`, which would switch off the no-Node-globals check of every edge module. The
@@ -164,30 +165,6 @@ export async function readSession<T>(
       },
     },
   })
-}
-
-/**
- * Reads the session in `proxy.ts` (Next 16, Node runtime) or `middleware.ts` (edge runtime).
- * Apply its writes with {@link forwardSessionHeaders} and {@link applySessionCookies}. The proxy's
- * answer is only an optimisation: pages, route handlers and actions read the cookie themselves.
- *
- * @param request The `NextRequest`.
- * @param sessions The app's session manager.
- * @returns The session. Never throws for anything the client sent.
- * @example
- * ```ts
- * export async function proxy(request: NextRequest) {
- *   const session = await getRequestSession(request, sessions)
- *   if (session.state !== 'active' && request.nextUrl.pathname.startsWith('/dashboard')) {
- *     return applySessionCookies(NextResponse.redirect(new URL('/signin', request.url)), session)
- *   }
- *   const headers = forwardSessionHeaders(request, session)
- *   return applySessionCookies(NextResponse.next({ request: { headers } }), session)
- * }
- * ```
- */
-export function getRequestSession<T>(request: Request, sessions: Sessions<T>): Promise<Session<T>> {
-  return sessions.read(request)
 }
 
 /**
