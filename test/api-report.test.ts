@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, test } from 'vitest'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
@@ -61,12 +61,12 @@ describe('API report', () => {
     { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, types: [], noEmit: true },
   )
 
-  it('covers every subpath of package.json exports', () => {
+  test('covers every subpath of package.json exports', () => {
     expect(subpaths.map((s) => s.subpath)).toContain('.')
     expect(subpaths.length).toBe(Object.keys(pkg.exports).length - 1) // all but ./package.json
   })
 
-  it.each(subpaths)('$subpath', async ({ subpath, types }) => {
+  test.each(subpaths)('$subpath', async ({ subpath, types }) => {
     const name = subpath === '.' ? 'cachet' : subpath.slice(2).replaceAll('/', '-')
     const report = apiReport(program, types)
     expect(report).not.toBe('')

@@ -20,7 +20,7 @@ import {
   readSession,
 } from '../src/next.js'
 import { getSession as getWebSession } from '../src/web.js'
-import { createSessions, type Session } from '../src/session.js'
+import { createSessions, type Session } from '../src/session/index.js'
 import { createMemoryDenylist } from '../src/denylist/index.js'
 
 type Data = { userId: string; name?: string }
