@@ -81,10 +81,4 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // Until the denylist/ move (another branch) folds it into src/denylist/: the one known
-    // upward import, which that move removes.
-    files: ['src/_internal/revocation.ts'],
-    rules: { 'import-x/no-restricted-paths': 'off' },
-  },
 )

@@ -17,6 +17,7 @@ import { SessionError } from '../errors.js'
 import { createKeyRing, type KeyRing, type KeyRingOptions, type Secret } from '../keys.js'
 import type { StandardSchemaV1 } from '../_internal/standard-schema.js'
 import { nativeBackend } from '../_internal/xaes.js'
+import { MAX_CLOCK_SKEW_SECONDS } from './limits.js'
 import { sealedStrategy } from './sealed.js'
 import type { SessionStrategy, StrategyContext } from './strategy.js'
 import type { RejectReason } from './types.js'
@@ -80,7 +81,6 @@ export interface SessionSettings<T> {
 const DAY = 24 * 3600
 const DEFAULT_MAX_AGE = 7 * DAY
 const DEFAULT_SKEW_SECONDS = 60
-const MAX_SKEW_SECONDS = 3600
 
 /** Throws `ERR_SESSION_OPTIONS`. */
 export function optionError(message: string): never {
@@ -155,8 +155,8 @@ function lifetimesOf<T>(options: SessionOptions<T>): Lifetimes {
     refreshSeconds = Math.max(1, Math.floor(idleSeconds / 4))
   }
   const skewSeconds = options.clockSkewSeconds ?? DEFAULT_SKEW_SECONDS
-  if (!Number.isInteger(skewSeconds) || skewSeconds < 0 || skewSeconds > MAX_SKEW_SECONDS) {
-    optionError(`clockSkewSeconds must be a whole number from 0 to ${MAX_SKEW_SECONDS}`)
+  if (!Number.isInteger(skewSeconds) || skewSeconds < 0 || skewSeconds > MAX_CLOCK_SKEW_SECONDS) {
+    optionError(`clockSkewSeconds must be a whole number from 0 to ${MAX_CLOCK_SKEW_SECONDS}`)
   }
   return { maxAgeSeconds, idleSeconds, refreshSeconds, skewSeconds }
 }
