@@ -23,7 +23,8 @@
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { SessionError } from './errors.js'
-import { createKeyRing, type KeyRing, type KeyRingOptions, type Secret } from './keys.js'
+import { createKeyRing, isKeyId, type KeyRing, type KeyRingOptions, type Secret } from './keys.js'
+import { isSessionId } from './session/ids.js'
 import {
   fromBase64url,
   lengthPrefixed,
@@ -164,8 +165,6 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 // Fetch Metadata Request Headers §2.4: the values of Sec-Fetch-Site.
 const FETCH_SITES = new Set(['cross-site', 'same-origin', 'same-site', 'none'])
 const TOKEN_HEADER = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/
-const SESSION_ID = /^[A-Za-z0-9_-]{22}$/
 // Host header: reg-name or IPv4 (RFC 3986 §3.2.2) or an IPv6 literal, with an optional port.
 const HOST =
   /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/i
@@ -243,7 +242,7 @@ function hostFromUrl(request: Request): CsrfHeaders {
 
 const sessionIdOf = (session: CsrfSession, what: string): string => {
   const id = (session as { id?: unknown } | null | undefined)?.id
-  if (typeof id !== 'string' || !SESSION_ID.test(id)) {
+  if (!isSessionId(id)) {
     throw new SessionError('ERR_SESSION_STATE', `${what} needs a cachet session (with its id)`)
   }
   return id
@@ -380,7 +379,7 @@ export function createCsrf(options: CsrfOptions): Csrf {
     const parts = token.split('.')
     if (parts.length !== 3) return fail('token-invalid')
     const [kid, nonce, tag] = parts as [string, string, string]
-    if (!KEY_ID.test(kid)) return fail('token-invalid')
+    if (!isKeyId(kid)) return fail('token-invalid')
     const nonceBytes = fromBase64url(nonce)
     const tagBytes = fromBase64url(tag)
     if (nonceBytes?.length !== NONCE_BYTES || tagBytes?.length !== MAC_BYTES)

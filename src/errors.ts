@@ -25,7 +25,12 @@ export type SessionErrorCode =
   | 'ERR_COOKIE_OPTIONS'
   /** The serialized session cookie exceeds the size limit (after chunking, if enabled). */
   | 'ERR_COOKIE_TOO_LARGE'
-  /** A session option is invalid (lifetimes, hooks, schema). */
+  /**
+   * An option or argument is invalid. Thrown by `createSessions` (lifetimes, hooks, schema,
+   * strategy, backend) and `sessions.revoke*()` (no denylist, bad id); `seal`/`unseal` (purpose,
+   * lifetime, backend); `cachet/jwt` (`jwtStrategy`, `exportJWKS`, `verifySessionToken`);
+   * `cachet/csrf` (`createCsrf`); `cachet/express` (`sessionMiddleware`, `csrfMiddleware`).
+   */
   | 'ERR_SESSION_OPTIONS'
   /** A session was used after `destroy()`, or in a way its state forbids. */
   | 'ERR_SESSION_STATE'

@@ -22,7 +22,7 @@
 import type { CookieWrite } from './cookie.js'
 import type { Csrf, CsrfRejectReason } from './csrf.js'
 import { SessionError } from './errors.js'
-import type { RejectReason, Session, SessionState, Sessions } from './session.js'
+import type { RejectReason, Session, SessionState, Sessions } from './session/index.js'
 
 // --- Types ---
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-export { createSessions } from './session.js'
+export { createSessions } from './session/index.js'
 export type {
   ActiveSession,
   AnonymousSession,
@@ -14,6 +14,7 @@ export type {
   RejectReason,
   Session,
   SessionBase,
+  SessionCookieSettings,
   SessionEnvelope,
   SessionInput,
   SessionOptions,
@@ -23,18 +24,12 @@ export type {
   SessionWriter,
   StandardSchemaV1,
   StrategyContext,
-} from './session.js'
+} from './session/index.js'
 export { seal, unseal, SEAL_VERSION, DEFAULT_MAX_SEAL_LENGTH } from './seal.js'
 export type { SealContext, SealOptions, UnsealOptions } from './seal.js'
 export { createKeyRing, generateSecret, DEFAULT_KEY_ID, MIN_SECRET_BYTES } from './keys.js'
 export type { KeyRing, KeyRingOptions, Secret } from './keys.js'
-export { createSessionCookie, MAX_COOKIE_BYTES, MAX_COOKIE_AGE_SECONDS } from './cookie.js'
-export type {
-  CookieCandidates,
-  CookieOptions,
-  CookieWrite,
-  SessionCookie,
-  SetCookieAttributes,
-} from './cookie.js'
+export { MAX_COOKIE_BYTES, MAX_COOKIE_AGE_SECONDS } from './cookie.js'
+export type { CookieOptions, CookieWrite, SetCookieAttributes } from './cookie.js'
 export { SessionError, isSessionError } from './errors.js'
 export type { SessionErrorCode, SessionErrorOptions, SessionIssue } from './errors.js'

@@ -45,7 +45,13 @@ export const MIN_SECRET_BYTES = 32
 /** The key id given to a key ring made from a single secret. */
 export const DEFAULT_KEY_ID = 'k0'
 
+// A key id travels in every seal and token header: 1–16 base64url characters.
 const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/
+
+/** True when `value` is a well-formed key id (1–16 characters of `[A-Za-z0-9_-]`). */
+export function isKeyId(value: unknown): value is string {
+  return typeof value === 'string' && KEY_ID.test(value)
+}
 const HEX = /^[0-9a-fA-F]+$/
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
 const BASE64URL = /^[A-Za-z0-9_-]+$/
@@ -158,7 +164,7 @@ function buildRing(
   const material = new Map<string, Uint8Array>()
   const seen = new Set<string>()
   for (const [kid, secret] of entries) {
-    if (!KEY_ID.test(kid)) {
+    if (!isKeyId(kid)) {
       throw new SessionError(
         'ERR_KEY_RING_INVALID',
         'a key id must be 1-16 characters of [A-Za-z0-9_-]',

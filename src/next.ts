@@ -1,7 +1,8 @@
 /**
  * Next.js adapter: the session in App Router route handlers, server actions and server
- * components (`await cookies()`), in `proxy.ts`/`middleware.ts` (`NextRequest`/`NextResponse`),
- * and in Pages Router API routes (`req`, `res`).
+ * components (`await cookies()`), in `proxy.ts`/`middleware.ts` (read with `getSession(request,
+ * sessions)` from `cachet/web`, then {@link forwardSessionHeaders} and {@link applySessionCookies}
+ * on the `NextResponse`), and in Pages Router API routes (`req`, `res`).
  *
  * Nothing here imports `next` at run time, nor its types: `next`'s declarations pull in
  * `@types/node`, which would switch off the no-Node-globals check of every edge module. The
@@ -14,7 +15,8 @@
 
 import type { CookieWrite, SetCookieAttributes } from './cookie.js'
 import { SessionError } from './errors.js'
-import type { ActiveSession, AnonymousSession, Session, Sessions } from './session.js'
+import type { ActiveSession, AnonymousSession, Session, Sessions } from './session/index.js'
+import { PRIVATE_NO_STORE } from './_internal/cache-control.js'
 
 /** Options in the shape `cookies().set(name, value, options)` and `response.cookies.set` take. */
 export type NextCookieOptions = SetCookieAttributes & { readonly expires?: Date }
@@ -123,7 +125,9 @@ export async function getSession<T>(
       throw readOnly(cause)
     }
   }
-  const session = await sessions.read(cookieHeaderOf(cookieStore), {
+  // The writes due at read time come through `apply` too; where Next refuses them (read-only
+  // here), the session manager leaves them for a writable request.
+  return sessions.read(cookieHeaderOf(cookieStore), {
     writer: {
       guard() {
         if (!writable) throw readOnly()
@@ -131,12 +135,6 @@ export async function getSession<T>(
       apply,
     },
   })
-  try {
-    apply(session.writes)
-  } catch {
-    // Read-only here: the refresh or the clearing of a bad cookie waits for a writable request.
-  }
-  return session
 }
 
 /**
@@ -167,30 +165,6 @@ export async function readSession<T>(
       },
     },
   })
-}
-
-/**
- * Reads the session in `proxy.ts` (Next 16, Node runtime) or `middleware.ts` (edge runtime).
- * Apply its writes with {@link forwardSessionHeaders} and {@link applySessionCookies}. The proxy's
- * answer is only an optimisation: pages, route handlers and actions read the cookie themselves.
- *
- * @param request The `NextRequest`.
- * @param sessions The app's session manager.
- * @returns The session. Never throws for anything the client sent.
- * @example
- * ```ts
- * export async function proxy(request: NextRequest) {
- *   const session = await getRequestSession(request, sessions)
- *   if (session.state !== 'active' && request.nextUrl.pathname.startsWith('/dashboard')) {
- *     return applySessionCookies(NextResponse.redirect(new URL('/signin', request.url)), session)
- *   }
- *   const headers = forwardSessionHeaders(request, session)
- *   return applySessionCookies(NextResponse.next({ request: { headers } }), session)
- * }
- * ```
- */
-export function getRequestSession<T>(request: Request, sessions: Sessions<T>): Promise<Session<T>> {
-  return sessions.read(request)
 }
 
 /**
@@ -242,7 +216,7 @@ export function applySessionCookies<R extends NextResponseLike>(response: R, ses
   if (session.writes.length === 0) return response
   for (const write of session.writes)
     response.cookies.set(write.name, write.value, optionsOf(write))
-  response.headers.set('cache-control', 'private, no-store')
+  response.headers.set('cache-control', PRIVATE_NO_STORE)
   return response
 }
 
@@ -281,10 +255,10 @@ export async function getApiSession<T>(
     const others = list.map(String).filter((h) => !ours.includes(h))
     ours = writes.map((w) => w.header)
     res.setHeader('set-cookie', [...others, ...ours])
-    if (ours.length > 0) res.setHeader('cache-control', 'private, no-store')
+    if (ours.length > 0) res.setHeader('cache-control', PRIVATE_NO_STORE)
   }
   const cookie = req.headers.cookie
-  const session = await sessions.read(typeof cookie === 'string' ? cookie : undefined, {
+  return sessions.read(typeof cookie === 'string' ? cookie : undefined, {
     writer: {
       guard() {
         // Refuse before any effect: once the headers are out, a write can no longer reach the client.
@@ -293,6 +267,4 @@ export async function getApiSession<T>(
       apply,
     },
   })
-  if (session.writes.length > 0 && !res.headersSent) apply(session.writes)
-  return session
 }

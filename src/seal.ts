@@ -15,7 +15,7 @@
  */
 
 import { SessionError } from './errors.js'
-import type { KeyRing } from './keys.js'
+import { isKeyId, type KeyRing } from './keys.js'
 import {
   concat,
   fromBase64url,
@@ -73,7 +73,6 @@ export interface Opened {
   expiresAtMs: number
 }
 
-const KID = /^[A-Za-z0-9_-]{1,16}$/
 const MAX_PURPOSE = 256
 
 const keyCache = new WeakMap<KeyRing, Map<string, XaesKey>>()
@@ -196,7 +195,7 @@ export function openSealed(token: string, options: UnsealOptions): Opened {
   const second = token.indexOf('.', first + 1)
   if (first < 0 || second < 0 || token.slice(0, first) !== SEAL_VERSION) throw invalid()
   const kid = token.slice(first + 1, second)
-  if (!KID.test(kid)) throw invalid()
+  if (!isKeyId(kid)) throw invalid()
   if (!options.keys.has(kid))
     throw new SessionError('ERR_KEY_UNKNOWN', 'the sealed value names an unknown key')
   const body = fromBase64url(token.slice(second + 1))

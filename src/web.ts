@@ -6,7 +6,8 @@
  */
 
 import type { CookieWrite } from './cookie.js'
-import type { Session, Sessions } from './session.js'
+import type { Session, Sessions } from './session/index.js'
+import { PRIVATE_NO_STORE } from './_internal/cache-control.js'
 
 /**
  * Reads the session of a request. Never throws for anything the client sent.
@@ -32,7 +33,7 @@ export function applySessionHeaders(
 ): Headers {
   if (session.writes.length === 0) return headers
   for (const write of session.writes) headers.append('set-cookie', write.header)
-  headers.set('cache-control', 'private, no-store')
+  headers.set('cache-control', PRIVATE_NO_STORE)
   return headers
 }
 

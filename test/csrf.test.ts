@@ -10,7 +10,7 @@ import { createMemoryDenylist } from '../src/denylist/index.js'
 import { isSessionError } from '../src/errors.js'
 import { csrfMiddleware, sessionMiddleware, type SessionData } from '../src/express.js'
 import { createKeyRing, generateSecret } from '../src/keys.js'
-import { createSessions, type Session } from '../src/session.js'
+import { createSessions, type Session } from '../src/session/index.js'
 import { CookieJar } from './helpers/cookie-jar.js'
 import { listen, type TestServer } from './helpers/listen.js'
 

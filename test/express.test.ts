@@ -8,7 +8,7 @@ import { isSessionError, type SessionError } from '../src/errors.js'
 import { getRequestSession, sessionMiddleware, type SessionData } from '../src/express.js'
 import { jwtStrategy } from '../src/jwt/index.js'
 import { generateSecret } from '../src/keys.js'
-import { createSessions, type SessionOptions, type Sessions } from '../src/session.js'
+import { createSessions, type SessionOptions, type Sessions } from '../src/session/index.js'
 import { CookieJar } from './helpers/cookie-jar.js'
 import { listen, type TestServer } from './helpers/listen.js'
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createMemoryDenylist } from '../src/denylist/index.js'
 import { sessionMiddleware, type SessionData } from '../src/express.js'
 import { generateSecret } from '../src/keys.js'
-import { createSessions } from '../src/session.js'
+import { createSessions } from '../src/session/index.js'
 import { CookieJar } from './helpers/cookie-jar.js'
 import { listen, type TestServer } from './helpers/listen.js'
 

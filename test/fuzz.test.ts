@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest'
 import { isSessionError } from '../src/errors.js'
 import { createKeyRing, generateSecret } from '../src/keys.js'
 import { seal, unseal } from '../src/seal.js'
-import { createSessions, type Session } from '../src/session.js'
+import { createSessions, type Session } from '../src/session/index.js'
 import { withSession } from '../src/web.js'
 import {
   cookiePieces,

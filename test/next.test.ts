@@ -16,11 +16,11 @@ import {
   applySessionCookies,
   forwardSessionHeaders,
   getApiSession,
-  getRequestSession,
   getSession,
   readSession,
 } from '../src/next.js'
-import { createSessions, type Session } from '../src/session.js'
+import { getSession as getWebSession } from '../src/web.js'
+import { createSessions, type Session } from '../src/session/index.js'
 import { createMemoryDenylist } from '../src/denylist/index.js'
 
 type Data = { userId: string; name?: string }
@@ -195,7 +195,7 @@ describe('proxy / middleware', () => {
         'x-user': 'admin',
       },
     })
-    const session = await getRequestSession(request, rotated)
+    const session = await getWebSession(request, rotated)
     expect(session.state).toBe('active')
     const forwarded = forwardSessionHeaders(request, session)
     const response = applySessionCookies(
@@ -228,7 +228,7 @@ describe('proxy / middleware', () => {
     const request = new NextRequest('http://app.test/', {
       headers: { cookie: await signedInCookie() },
     })
-    const session = await getRequestSession(request, sessions)
+    const session = await getWebSession(request, sessions)
     expect(session.writes).toEqual([])
     expect(forwardSessionHeaders(request, session).get('cookie')).toBe(
       request.headers.get('cookie'),
@@ -242,7 +242,7 @@ describe('proxy / middleware', () => {
     const request = new NextRequest('http://app.test/dashboard', {
       headers: { cookie: '__Host-session=c1.k1.AAAA; a=b' },
     })
-    const session = await getRequestSession(request, sessions)
+    const session = await getWebSession(request, sessions)
     expect(session.state).toBe('invalid')
     expect(forwardSessionHeaders(request, session).get('cookie')).toBe('a=b')
     const redirect = applySessionCookies(
@@ -257,7 +257,7 @@ describe('proxy / middleware', () => {
     const request = new NextRequest('http://app.test/', {
       headers: { cookie: await signedInCookie() },
     })
-    const session = await getRequestSession(request, sessions)
+    const session = await getWebSession(request, sessions)
     await session.destroy()
     expect(forwardSessionHeaders(request, session).has('cookie')).toBe(false)
   })

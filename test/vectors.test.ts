@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
-import { createSessions } from '../src/session.js'
+import { createSessions } from '../src/session/index.js'
 
 interface SessionVector {
   keys: { current: string; keys: Record<string, string> }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { describe, expect, test } from 'vitest'
 import { generateSecret } from '../src/keys.js'
-import { createSessions } from '../src/session.js'
+import { createSessions } from '../src/session/index.js'
 import { applySession, applySessionHeaders, getSession, withSession } from '../src/web.js'
 
 const sessions = createSessions<{ userId: string }>({ keys: generateSecret() })

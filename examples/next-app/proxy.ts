@@ -1,12 +1,13 @@
 // Optimistic redirect of anonymous visitors, and the rolling refresh / key-rotation re-seal for
 // pages (server components cannot set cookies). Pages, route handlers and actions still check
 // the session themselves.
-import { applySessionCookies, forwardSessionHeaders, getRequestSession } from 'cachet/next'
+import { applySessionCookies, forwardSessionHeaders } from 'cachet/next'
+import { getSession } from 'cachet/web'
 import { NextResponse, type NextRequest } from 'next/server'
 import { edgeSessions } from './lib/session-edge'
 
 export async function proxy(request: NextRequest) {
-  const session = await getRequestSession(request, edgeSessions)
+  const session = await getSession(request, edgeSessions)
   const { pathname } = request.nextUrl
   if (session.state !== 'active' && request.method === 'GET' && pathname.startsWith('/dashboard')) {
     const signIn = new URL('/signin', request.url)

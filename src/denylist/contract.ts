@@ -6,7 +6,9 @@
  * @module
  */
 
+import { MAX_COOKIE_AGE_SECONDS } from '../cookie.js'
 import { SessionError } from '../errors.js'
+import { MAX_CLOCK_SKEW_SECONDS } from '../session/limits.js'
 
 // --- Types ---
 
@@ -66,9 +68,9 @@ export interface Denylist {
 // --- Validation ---
 
 // The longest TTL a revocation needs: the 400-day cookie lifetime cap (RFC 6265bis §5.6.2, which
-// bounds `maxAgeSeconds`) plus the largest `clockSkewSeconds` createSessions accepts (3600). The
-// one owner of the denylist's TTL ceiling: both stores and the `revokeUser` default read it here.
-export const MAX_REVOCATION_TTL_SECONDS = 400 * 24 * 3600 + 3600
+// bounds `maxAgeSeconds`) plus the largest `clockSkewSeconds` createSessions accepts. The one
+// owner of the denylist's TTL ceiling: both stores and the `revokeUser` default read it here.
+export const MAX_REVOCATION_TTL_SECONDS = MAX_COOKIE_AGE_SECONDS + MAX_CLOCK_SKEW_SECONDS
 
 export function optionError(message: string): never {
   throw new SessionError('ERR_DENYLIST_OPTIONS', message)

@@ -7,6 +7,7 @@
 
 import type { JWTPayload } from 'jose'
 import { parseJson } from '../_internal/json.js'
+import { isSessionId } from '../session/ids.js'
 
 /** The verified claims of a session token, with times in ms since the epoch. */
 export interface SessionTokenClaims {
@@ -33,8 +34,6 @@ export interface SessionTokenClaims {
   /** Every verified claim, as sent. */
   readonly payload: JWTPayload
 }
-
-export const SESSION_ID = /^[A-Za-z0-9_-]{22}$/
 
 /** The limits a token's times are checked against. */
 export interface ClaimRules {
@@ -74,7 +73,7 @@ export function parseClaims(payload: JWTPayload, params: ClaimRules): ParsedClai
     uv,
     ep,
   } = payload as Record<string, unknown>
-  if (typeof sid !== 'string' || !SESSION_ID.test(sid)) return undefined
+  if (!isSessionId(sid)) return undefined
   if (sub !== undefined && (typeof sub !== 'string' || sub.length === 0)) return undefined
   if (!isSeconds(iat) || !isSeconds(exp) || !isSeconds(createdAt)) return undefined
   // RFC 7519 §4.1.6: iat is when the token was issued; one from the future is forged or skewed.

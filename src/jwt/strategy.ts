@@ -6,7 +6,12 @@
  */
 
 import { CompactSign } from 'jose'
-import type { DecodeResult, SessionEnvelope, SessionStrategy, StrategyContext } from '../session.js'
+import type {
+  DecodeResult,
+  SessionEnvelope,
+  SessionStrategy,
+  StrategyContext,
+} from '../session/strategy.js'
 import { stringifyJson } from '../_internal/json.js'
 import { utf8 } from '../_internal/bytes.js'
 import {

@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { createRedisDenylist, type RedisDenylistOptions } from '../../src/denylist/index.js'
-import type { SessionOptions } from '../../src/session.js'
+import type { SessionOptions } from '../../src/session/index.js'
 import { denylistContract, HOSTILE_IDS, rejectsWith } from '../helpers/denylist-contract.js'
 import { eventually, startRedis, type RedisServer } from '../helpers/redis-server.mjs'
 import {

@@ -17,7 +17,7 @@ import {
   type RejectReason,
   type SessionOptions,
   type Sessions,
-} from '../../src/session.js'
+} from '../../src/session/index.js'
 import { type RedisCluster, type RedisServer } from './redis-server.mjs'
 
 // --- Fixtures ---

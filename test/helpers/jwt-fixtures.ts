@@ -10,7 +10,7 @@ import {
   type RejectReason,
   type Session,
   type SessionOptions,
-} from '../../src/session.js'
+} from '../../src/session/index.js'
 
 // --- Fixtures ---
 

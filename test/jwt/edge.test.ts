@@ -17,7 +17,7 @@ describe('edge runtime', () => {
       expect(ref).toMatch(/getBuiltinModule\?\.\(["']node:buffer$/)
     }
     const code = await bundle(
-      `export { createSessions } from './src/session.ts'; export * from './src/jwt/index.ts'`,
+      `export { createSessions } from './src/session/index.ts'; export * from './src/jwt/index.ts'`,
       'iife',
     )
     const runtime = new EdgeRuntime({ initialCode: code })

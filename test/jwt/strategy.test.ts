@@ -3,7 +3,7 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportPKCS8, jwtVerify } from 'jose'
 import { describe, expect, test } from 'vitest'
 import { exportJWKS, type JwtAlgorithm, type JwtKey } from '../../src/jwt/index.js'
-import { type StrategyContext } from '../../src/session.js'
+import { type StrategyContext } from '../../src/session/index.js'
 import {
   type Data,
   ISS,

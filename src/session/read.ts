@@ -1,0 +1,151 @@
+// Reading a request: find the credential (the session cookie, or a Bearer token for strategies
+// that opt in), decode it, and check lifetimes, schema and revocation, in that order. Never
+// throws for anything the client sent: every failure is a reject reason.
+
+import { selectAuthentic } from '../_internal/authentic.js'
+import { authorizationOf, parseBearer } from '../_internal/bearer.js'
+import { checkRevocation } from '../denylist/check.js'
+import type { SessionSettings } from './options.js'
+import { SessionImpl, validate, type CredentialSource } from './session.js'
+import type { DecodeResult, SessionEnvelope } from './strategy.js'
+import type { RejectReason, SessionInput, SessionWriter } from './types.js'
+
+/** What the request carried. */
+interface Credential {
+  /** Values to try in order; the first that decodes wins. */
+  readonly values: readonly string[]
+  readonly present: readonly string[]
+  readonly source: CredentialSource
+  /** Why the request's credential is unusable before any decoding, if it is. */
+  readonly reason: RejectReason | undefined
+}
+
+/** A read's inputs. */
+export interface ReadRequest<T> {
+  readonly settings: SessionSettings<T>
+  readonly input: SessionInput
+  readonly writer: SessionWriter | undefined
+}
+
+function cookieHeaderOf(input: SessionInput): string | undefined {
+  try {
+    if (input === null || input === undefined) return undefined
+    if (typeof input === 'string') return input
+    if (typeof (input as Headers).get === 'function')
+      return (input as Headers).get('cookie') ?? undefined
+    const headers = (input as Request).headers
+    if (headers && typeof headers.get === 'function') return headers.get('cookie') ?? undefined
+  } catch {
+    // A hostile or broken input object reads as no cookie.
+  }
+  return undefined
+}
+
+function credentialOf<T>(settings: SessionSettings<T>, input: SessionInput): Credential {
+  const candidates = settings.cookie.read(cookieHeaderOf(input))
+  const { present } = candidates
+  if (present.length > 0) {
+    const reason: RejectReason | undefined =
+      candidates.values.length > 0
+        ? undefined
+        : candidates.overflow
+          ? 'ambiguous'
+          : candidates.malformedChunks
+            ? 'invalid-chunks'
+            : 'invalid'
+    return { values: candidates.values, present, source: 'cookie', reason }
+  }
+  // Bearer, for strategies that opt in: read only when the request has no session cookie (the
+  // cookie decides when present); another scheme is ignored, a malformed Bearer is rejected.
+  const none: Credential = {
+    values: candidates.values,
+    present,
+    source: undefined,
+    reason: undefined,
+  }
+  if (settings.strategy.bearer !== true) return none
+  const bearer = parseBearer(authorizationOf(input))
+  if (bearer.kind === 'none') return none
+  if (bearer.kind === 'malformed')
+    return { values: [], present, source: 'bearer', reason: 'invalid' }
+  return { values: [bearer.token], present, source: 'bearer', reason: undefined }
+}
+
+type Decoded = Extract<DecodeResult, { ok: true }>
+
+// Every candidate is tried; exactly one may authenticate (issue 9.7): header order is chosen by
+// whoever planted the cookies, so it decides nothing. Otherwise the first failure is the reason.
+async function decodeOne<T>(
+  settings: SessionSettings<T>,
+  values: readonly string[],
+  nowMs: number,
+): Promise<Decoded | RejectReason> {
+  const found = await selectAuthentic(
+    values,
+    (v) => settings.strategy.decode(v, nowMs),
+    (r) => r.ok,
+  )
+  if (found.kind === 'ambiguous') return 'ambiguous'
+  const decoded = found.kind === 'one' ? found.result : found.failure
+  if (!decoded?.ok) return decoded?.reason ?? 'invalid'
+  return decoded
+}
+
+// After decoding: idle timeout, schema, revocation. Returns the data, or why it is refused.
+async function admit<T>(
+  settings: SessionSettings<T>,
+  envelope: SessionEnvelope,
+  nowMs: number,
+): Promise<{ readonly data: T } | RejectReason> {
+  const { idleSeconds, denylist } = settings
+  // Idle timeout: valid while now < lastSeen + idle (the same exclusive bound as expiry).
+  if (idleSeconds !== undefined && nowMs >= envelope.lastSeenMs + idleSeconds * 1000) {
+    return 'idle-timeout'
+  }
+  const checked = await validate(settings.schema, envelope.data)
+  if (!checked.ok) return 'schema'
+  if (denylist) {
+    const { status, allowed } = await checkRevocation(denylist, envelope, settings.onDenylistError)
+    if (status !== 'ok') {
+      if (!allowed) return status
+      report(settings, status)
+    }
+  }
+  return { data: checked.value }
+}
+
+/** Tells `onReject`; a logging hook must not turn a rejected cookie into a 500. */
+export function report<T>(settings: SessionSettings<T>, reason: RejectReason): void {
+  try {
+    settings.onReject?.(reason)
+  } catch {
+    // Swallowed on purpose.
+  }
+}
+
+/** Reads the session of a request; throws only on a bug (the manager turns that into 'invalid'). */
+export async function readSession<T>(request: ReadRequest<T>): Promise<SessionImpl<T>> {
+  const { settings, input, writer } = request
+  const credential = credentialOf(settings, input)
+  const { present, source } = credential
+  const session = new SessionImpl<T>({ settings, present, source, writer })
+  const rejected = (reason: RejectReason) => {
+    report(settings, reason)
+    return session.reject(reason)
+  }
+  if (credential.reason !== undefined) return rejected(credential.reason)
+  if (credential.values.length === 0) return session
+  const nowMs = settings.now()
+  const decoded = await decodeOne(settings, credential.values, nowMs)
+  if (typeof decoded === 'string') return rejected(decoded)
+  const { envelope, expiresAtMs, stale } = decoded
+  const admitted = await admit(settings, envelope, nowMs)
+  if (typeof admitted === 'string') return rejected(admitted)
+  session.activate(envelope, admitted.data, expiresAtMs)
+  // Rolling refresh, throttled; and re-seal under the current key (rotation).
+  const { refreshSeconds } = settings
+  const refreshDue =
+    refreshSeconds !== undefined && nowMs - envelope.lastSeenMs >= refreshSeconds * 1000
+  if (stale || refreshDue) await session.refresh(nowMs)
+  return session
+}

@@ -1,0 +1,27 @@
+// Why a cookie was rejected decides the state of the anonymous session it gives: one table, so
+// that a new reason cannot be added without saying which state it means.
+
+import type { RejectReason, SessionState } from './types.js'
+
+/** The state of a session whose cookie was rejected. */
+export type RejectedState = Extract<SessionState, 'expired' | 'invalid' | 'revoked'>
+
+const STATE_OF: { readonly [R in RejectReason]: RejectedState } = {
+  invalid: 'invalid',
+  'invalid-chunks': 'invalid',
+  'unknown-key': 'invalid',
+  schema: 'invalid',
+  ambiguous: 'invalid',
+  expired: 'expired',
+  'idle-timeout': 'expired',
+  'session-revoked': 'revoked',
+  'user-revoked': 'revoked',
+  'epoch-revoked': 'revoked',
+  // Fail-closed: the denylist could not vouch for the session, so it is treated as revoked.
+  'denylist-unavailable': 'revoked',
+}
+
+/** The state a rejected cookie gives. */
+export function stateOf(reason: RejectReason): RejectedState {
+  return STATE_OF[reason]
+}

@@ -1,0 +1,317 @@
+/**
+ * The session object: what `sessions.read()` returns. It holds the state read from the request
+ * and computes the cookie writes of a refresh, `save()`, `regenerate()` and `destroy()`, pushing
+ * each through the adapter's writer as soon as it is computed.
+ *
+ * @module
+ */
+
+import type { CookieWrite } from '../cookie.js'
+import { isSessionError, SessionError, type SessionIssue } from '../errors.js'
+import { issuesOf, type StandardSchemaV1 } from '../_internal/standard-schema.js'
+import { newSessionId } from './ids.js'
+import type { SessionSettings } from './options.js'
+import { stateOf } from './reasons.js'
+import type { SessionEnvelope } from './strategy.js'
+import type { RejectReason, Session, SessionState, SessionWriter } from './types.js'
+
+/** Where the request's credential came from. */
+export type CredentialSource = 'cookie' | 'bearer' | undefined
+
+/** What a session is built with. */
+export interface SessionParts<T> {
+  readonly settings: SessionSettings<T>
+  /** Names of the session cookies the request sent (`name`, `name.0`, …). */
+  readonly present: readonly string[]
+  readonly source: CredentialSource
+  readonly writer: SessionWriter | undefined
+}
+
+type Validated<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly issues?: SessionIssue[] }
+
+/** Runs the schema, if any. Never throws: a throwing validator is a failed validation. */
+export async function validate<T>(
+  schema: StandardSchemaV1<unknown, T> | undefined,
+  data: unknown,
+): Promise<Validated<T>> {
+  if (!schema) return { ok: true, value: data as T }
+  try {
+    const result = await schema['~standard'].validate(data)
+    return result.issues
+      ? { ok: false, issues: issuesOf(result.issues) }
+      : { ok: true, value: result.value }
+  } catch {
+    return { ok: false }
+  }
+}
+
+/** Runs a denylist write; any failure becomes `ERR_DENYLIST_UNAVAILABLE`. */
+export async function denylistCall<R>(call: () => Promise<R>): Promise<R> {
+  try {
+    return await call()
+  } catch (cause) {
+    if (isSessionError(cause, 'ERR_DENYLIST_UNAVAILABLE')) throw cause
+    throw new SessionError(
+      'ERR_DENYLIST_UNAVAILABLE',
+      'the denylist did not confirm the operation',
+      { cause },
+    )
+  }
+}
+
+/** A revocation's TTL: the session's remaining lifetime plus the allowed clock skew. */
+export function revocationTtl(
+  settings: Pick<SessionSettings<unknown>, 'now' | 'skewSeconds'>,
+  expiresAtMs: number,
+): number {
+  return Math.max(1, Math.ceil((expiresAtMs - settings.now()) / 1000) + settings.skewSeconds)
+}
+
+/** The fields `save()` restores when it fails. */
+type Snapshot<T> = Pick<
+  SessionImpl<T>,
+  'state' | 'reason' | 'id' | 'data' | 'userId' | 'createdAtMs' | 'expiresAtMs'
+> & { readonly userVersion: number | undefined; readonly epoch: number | undefined }
+
+/** The one implementation of {@link Session}; `state` tells which of its two shapes it has. */
+export class SessionImpl<T> {
+  state: SessionState = 'new'
+  reason: RejectReason | undefined = undefined
+  id: string = newSessionId()
+  data: Partial<T> | T = {}
+  userId: string | undefined = undefined
+  expiresAtMs: number | undefined = undefined
+  createdAtMs: number | undefined = undefined
+  writes: readonly CookieWrite[] = []
+  token: string | undefined = undefined
+  readonly source: CredentialSource
+  readonly #settings: SessionSettings<T>
+  readonly #present: readonly string[]
+  readonly #writer: SessionWriter | undefined
+  #lastSeenMs: number | undefined = undefined
+  #userVersion: number | undefined = undefined
+  #epoch: number | undefined = undefined
+
+  constructor(parts: SessionParts<T>) {
+    this.#settings = parts.settings
+    this.#present = parts.present
+    this.#writer = parts.writer
+    this.source = parts.source
+  }
+
+  get idleExpiresAtMs(): number | undefined {
+    const idleSeconds = this.#settings.idleSeconds
+    return this.state === 'active' && idleSeconds !== undefined && this.#lastSeenMs !== undefined
+      ? this.#lastSeenMs + idleSeconds * 1000
+      : undefined
+  }
+
+  /** This object as the public type. */
+  asSession(): Session<T> {
+    return this as unknown as Session<T>
+  }
+
+  // --- Read time ---
+
+  /** Marks the session as rejected for `reason` (a new, anonymous session). */
+  reject(reason: RejectReason): this {
+    this.state = stateOf(reason)
+    this.reason = reason
+    // A rejected cookie is cleared so the browser stops sending it, except when the denylist
+    // was unreachable: that says nothing about the cookie, which must survive the outage.
+    if (reason !== 'denylist-unavailable')
+      this.#pushAtRead(this.#settings.cookie.clear(this.#present))
+    return this
+  }
+
+  /** Fills the session from a decoded envelope whose data passed the schema. */
+  activate(envelope: SessionEnvelope, data: T, expiresAtMs: number): this {
+    this.state = 'active'
+    this.reason = undefined
+    this.id = envelope.sessionId
+    this.data = data
+    this.userId = envelope.userId
+    this.createdAtMs = envelope.createdAtMs
+    this.#lastSeenMs = envelope.lastSeenMs
+    this.#userVersion = envelope.userVersion
+    this.#epoch = envelope.epoch
+    this.expiresAtMs = expiresAtMs
+    return this
+  }
+
+  /** Re-issues the cookie (rolling refresh, re-seal under the current key). */
+  async refresh(nowMs: number): Promise<void> {
+    try {
+      await this.#issue(nowMs)
+    } catch {
+      // A refresh that cannot be written (e.g. the cookie settings changed and it no longer
+      // fits) keeps the current cookie; the session itself is valid.
+      return
+    }
+    // A Bearer client keeps its token where it chose to: no Set-Cookie unless the app calls
+    // save(); the new token is in session.token for the app to hand back.
+    if (this.source === 'bearer') this.writes = []
+    this.#pushAtRead(this.writes)
+  }
+
+  // A write due at read time goes out at once. Where the framework refuses it (a Server
+  // Component, headers already sent), it waits for a writable request: reading never throws.
+  #pushAtRead(writes: readonly CookieWrite[]): void {
+    this.writes = writes
+    if (writes.length === 0) return
+    try {
+      this.#writer?.apply?.(writes)
+    } catch {
+      // Refused here; `save()`, `regenerate()` and `destroy()` meet the refusal in the guard.
+    }
+  }
+
+  // save(), regenerate() and destroy(): the writer may refuse, and its refusal rejects the call.
+  #push(writes: readonly CookieWrite[]): void {
+    this.writes = writes
+    this.#writer?.apply?.(writes)
+  }
+
+  // Computing the writes throws ERR_COOKIE_TOO_LARGE before anything is recorded.
+  async #issue(nowMs: number): Promise<void> {
+    const expiresAtMs = this.expiresAtMs!
+    const envelope: SessionEnvelope = {
+      sessionId: this.id,
+      createdAtMs: this.createdAtMs!,
+      lastSeenMs: nowMs,
+      userId: this.userId,
+      userVersion: this.#userVersion,
+      epoch: this.#epoch,
+      data: this.data,
+    }
+    const token = await this.#settings.strategy.encode(envelope, expiresAtMs, nowMs)
+    this.writes = this.#settings.cookie.write(token, (expiresAtMs - nowMs) / 1000, this.#present)
+    this.token = token
+    this.#lastSeenMs = nowMs
+  }
+
+  // --- Controls ---
+
+  async save(data?: T): Promise<void> {
+    this.#writer?.guard?.()
+    if (this.state === 'destroyed') {
+      throw new SessionError(
+        'ERR_SESSION_STATE',
+        'save() after destroy(): a destroyed session cannot be revived',
+      )
+    }
+    const settings = this.#settings
+    const checked = await validate(settings.schema, data === undefined ? this.data : data)
+    if (!checked.ok)
+      throw new SessionError('ERR_SESSION_DATA', 'the session data failed the schema', {
+        issues: checked.issues,
+      })
+    const value = checked.value
+    const nowMs = settings.now()
+    const userId = settings.userIdOf(value)
+    const previous = this.#snapshot()
+    const switchesUser = this.state === 'active' && userId !== this.userId
+    if (this.state !== 'active' || switchesUser)
+      await this.#startLifetime(userId, nowMs, switchesUser)
+    this.state = 'active'
+    this.reason = undefined
+    this.data = value
+    this.userId = userId
+    try {
+      await this.#issue(nowMs)
+    } catch (error) {
+      this.#restore(previous)
+      throw error
+    }
+    this.#push(this.writes)
+    if (switchesUser && previous.expiresAtMs !== undefined) {
+      await this.#revoke({ id: previous.id, expiresAtMs: previous.expiresAtMs })
+    }
+  }
+
+  // A new session, or the same session now naming another user: start a fresh lifetime and stamp
+  // the user's current version so that "log out everywhere" covers it.
+  async #startLifetime(userId: string | undefined, nowMs: number, switchesUser: boolean) {
+    const denylist = this.#settings.denylist
+    const versions = denylist ? await denylistCall(() => denylist.current(userId)) : undefined
+    this.createdAtMs = nowMs
+    this.expiresAtMs = nowMs + this.#settings.maxAgeSeconds * 1000
+    this.#userVersion = versions?.userVersion
+    this.#epoch = versions?.epoch
+    // Another user never inherits a session id the client already holds (session fixation,
+    // OWASP ASVS V3.2.1), even if the app forgot regenerate().
+    if (switchesUser) this.id = newSessionId()
+  }
+
+  async regenerate(): Promise<void> {
+    this.#writer?.guard?.()
+    if (this.state === 'destroyed') {
+      throw new SessionError('ERR_SESSION_STATE', 'regenerate() after destroy()')
+    }
+    const old = this.#activeId()
+    this.state = 'new'
+    this.reason = undefined
+    this.id = newSessionId()
+    this.data = {}
+    this.userId = undefined
+    this.expiresAtMs = this.createdAtMs = this.#lastSeenMs = undefined
+    this.#userVersion = this.#epoch = undefined
+    this.token = undefined
+    this.#push(this.#settings.cookie.clear(this.#present))
+    if (old) await this.#revoke(old)
+  }
+
+  async destroy(): Promise<void> {
+    this.#writer?.guard?.()
+    const old = this.#activeId()
+    this.state = 'destroyed'
+    this.data = {}
+    this.userId = undefined
+    this.expiresAtMs = this.createdAtMs = this.#lastSeenMs = undefined
+    this.token = undefined
+    // Clear the plain name even if the request did not send it (a parallel response may set it).
+    const cookie = this.#settings.cookie
+    this.#push(cookie.clear([...new Set([cookie.name, ...this.#present])]))
+    if (old) await this.#revoke(old)
+  }
+
+  #activeId(): { id: string; expiresAtMs: number } | undefined {
+    return this.state === 'active' ? { id: this.id, expiresAtMs: this.expiresAtMs! } : undefined
+  }
+
+  async #revoke(old: { id: string; expiresAtMs: number }): Promise<void> {
+    const denylist = this.#settings.denylist
+    if (!denylist) return
+    const ttl = revocationTtl(this.#settings, old.expiresAtMs)
+    await denylistCall(() => denylist.revokeSession(old.id, ttl))
+  }
+
+  #snapshot(): Snapshot<T> {
+    const { state, reason, id, data, userId, createdAtMs, expiresAtMs } = this
+    return {
+      state,
+      reason,
+      id,
+      data,
+      userId,
+      createdAtMs,
+      expiresAtMs,
+      userVersion: this.#userVersion,
+      epoch: this.#epoch,
+    }
+  }
+
+  #restore(previous: Snapshot<T>): void {
+    this.state = previous.state
+    this.reason = previous.reason
+    this.id = previous.id
+    this.data = previous.data
+    this.userId = previous.userId
+    this.createdAtMs = previous.createdAtMs
+    this.expiresAtMs = previous.expiresAtMs
+    this.#userVersion = previous.userVersion
+    this.#epoch = previous.epoch
+  }
+}
