@@ -21,6 +21,7 @@ const BUDGET_GZIP_BYTES: Record<string, number> = {
   './jwt': 22_800,
   './next': 1_200,
   './csrf': 8_150,
+  './hono': 410,
 }
 
 const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {

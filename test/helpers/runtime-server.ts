@@ -74,7 +74,14 @@ const ENTRIES = {
 }
 
 // workerd: one Worker, one socket; the address is overridden on the command line.
-function workerdConfig(module: string, flags: readonly string[]): string {
+function workerdConfig(
+  module: string,
+  flags: readonly string[],
+  env: Readonly<Record<string, string>>,
+): string {
+  const bindings = Object.entries(env).map(
+    ([name, text]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(text)})`,
+  )
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [ (name = "main", worker = .worker) ],
@@ -84,23 +91,34 @@ const worker :Workerd.Worker = (
   modules = [ (name = "${module}", esModule = embed "${module}") ],
   compatibilityDate = "${WORKERD_COMPAT_DATE}",
   compatibilityFlags = [${flags.map((f) => JSON.stringify(f)).join(', ')}],
+  bindings = [${bindings.join(', ')}],
 );
 `
 }
 
+/** What to run: `module` (in `dir`) default-exports `{ fetch }`, unless `selfServing`. */
+export interface RuntimeApp {
+  readonly dir: string
+  readonly module: string
+  /** Environment: process variables, or text bindings of the Worker on workerd. */
+  readonly env?: Readonly<Record<string, string>>
+  /** Node only: `module` starts its own server and prints `listening on http://host:port`. */
+  readonly selfServing?: boolean
+}
+
 async function command(
   name: RuntimeName,
-  dir: string,
-  module: string,
+  app: RuntimeApp,
 ): Promise<{ args: string[]; port?: number }> {
-  const write = (file: string, text: string) => writeFileSync(join(dir, file), text)
+  const write = (file: string, text: string) => writeFileSync(join(app.dir, file), text)
   switch (name) {
     case 'node20':
     case 'node22':
-      write('serve-node.mjs', ENTRIES.node(module))
+      if (app.selfServing) return { args: [app.module] }
+      write('serve-node.mjs', ENTRIES.node(app.module))
       return { args: ['serve-node.mjs'] }
     case 'deno':
-      write('serve-deno.mjs', ENTRIES.deno(module))
+      write('serve-deno.mjs', ENTRIES.deno(app.module))
       // Local files only: no remote modules, no npm, no config lookup.
       return {
         args: [
@@ -113,13 +131,13 @@ async function command(
         ],
       }
     case 'bun':
-      write('serve-bun.mjs', ENTRIES.bun(module))
+      write('serve-bun.mjs', ENTRIES.bun(app.module))
       return { args: ['--no-install', 'serve-bun.mjs'] }
     case 'workerd':
     case 'workerd-no-compat': {
       // No flag: the compatibility date alone turns nodejs_compat on. Turning it off takes both.
       const flags = name === 'workerd' ? [] : ['no_nodejs_compat', 'no_nodejs_compat_v2']
-      write(`${name}.capnp`, workerdConfig(module, flags))
+      write(`${name}.capnp`, workerdConfig(app.module, flags, app.env ?? {}))
       const port = await freePort()
       return { args: ['serve', `${name}.capnp`, '--socket-addr', `http=127.0.0.1:${port}`], port }
     }
@@ -141,19 +159,20 @@ async function waitForHttp(url: string, child: ChildProcess, output: () => strin
 }
 
 /**
- * Runs `dir/module` (an ES module whose default export has `fetch`) on `name`; resolves once it
- * answers HTTP.
+ * Runs `app` on `name` on a free port of 127.0.0.1; resolves once it answers HTTP.
  */
-export async function startRuntime(
-  name: RuntimeName,
-  options: { dir: string; module: string },
-): Promise<RuntimeServer> {
+export async function startRuntime(name: RuntimeName, app: RuntimeApp): Promise<RuntimeServer> {
   const binary = runtimeBinary(name)
-  const { args, port: fixedPort } = await command(name, options.dir, options.module)
+  const { args, port: fixedPort } = await command(name, app)
   const child = spawn(binary, args, {
-    cwd: options.dir,
+    cwd: app.dir,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_DIR: join(options.dir, '.deno') },
+    env: {
+      ...process.env,
+      ...app.env,
+      DENO_NO_UPDATE_CHECK: '1',
+      DENO_DIR: join(app.dir, '.deno'),
+    },
   })
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -172,7 +191,7 @@ export async function startRuntime(
     let port = fixedPort
     const deadline = Date.now() + 20_000
     while (port === undefined) {
-      const match = /listening (\d+)/.exec(output)
+      const match = /listening (?:on \S+:)?(\d+)/.exec(output)
       if (match) port = Number(match[1])
       else if (child.exitCode !== null) throw new Error(`${name} exited: ${output}`)
       else if (Date.now() > deadline) throw new Error(`${name} did not start: ${output}`)
