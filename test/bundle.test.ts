@@ -104,7 +104,7 @@ test('covers the core and the Fetch adapter', () => {
   expect(edgeEntries.map((e) => e.subpath)).toEqual(expect.arrayContaining(['.', './web']))
 })
 
-it('cachet + cachet/web, what a Fetch app on the edge ships, stays within its budget', async () => {
+test('cachet + cachet/web, what a Fetch app on the edge ships, stays within its budget', async () => {
   const result = await build({
     stdin: {
       contents: "export * from './src/index.ts'\nexport * from './src/web.ts'",

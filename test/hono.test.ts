@@ -2,7 +2,7 @@
 // example app on workerd and on Node.
 
 import { Hono } from 'hono'
-import { describe, expect, expectTypeOf, it } from 'vitest'
+import { describe, expect, expectTypeOf, test } from 'vitest'
 import { createSessions, generateSecret, type Session } from '../src/index.js'
 import { sessionMiddleware } from '../src/hono.js'
 import { code } from './helpers/error-code.js'
@@ -36,7 +36,7 @@ function app() {
 }
 
 describe('sessionMiddleware', () => {
-  it('sets the session cookie on a redirect and reads it back', async () => {
+  test('sets the session cookie on a redirect and reads it back', async () => {
     const login = await app().request('/login', { method: 'POST' })
     expect(login.status).toBe(303)
     expect(login.headers.get('location')).toBe('/me')
@@ -49,7 +49,7 @@ describe('sessionMiddleware', () => {
     expect(me.headers.get('cache-control')).toBeNull()
   })
 
-  it('clears the cookie on a response the handler built itself', async () => {
+  test('clears the cookie on a response the handler built itself', async () => {
     const login = await app().request('/login', { method: 'POST' })
     const logout = await app().request('/logout', {
       method: 'POST',
@@ -59,7 +59,7 @@ describe('sessionMiddleware', () => {
     expect(logout.headers.getSetCookie()[0]).toMatch(/^__Host-session=; Max-Age=0;/)
   })
 
-  it('clears a tampered cookie on a response with immutable headers', async () => {
+  test('clears a tampered cookie on a response with immutable headers', async () => {
     const login = await app().request('/login', { method: 'POST' })
     const cookie = cookieOf(login)
     const i = cookie.length - 10
@@ -72,7 +72,7 @@ describe('sessionMiddleware', () => {
     expect(proxied.headers.getSetCookie()[0]).toMatch(/^__Host-session=; Max-Age=0;/)
   })
 
-  it('refuses something that is not a session manager at construction', () => {
+  test('refuses something that is not a session manager at construction', () => {
     expect(code(() => sessionMiddleware({} as never))).toBe('ERR_SESSION_OPTIONS')
   })
 })

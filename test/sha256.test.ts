@@ -3,7 +3,7 @@
 
 import { createHash, createHmac, hkdfSync } from 'node:crypto'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { createHmacSha256, hkdfSha256, sha256 } from '../src/_internal/sha256.js'
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
@@ -11,7 +11,7 @@ const text = (s: string) => new TextEncoder().encode(s)
 const fromHex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'))
 
 describe('sha256', () => {
-  it.each([
+  test.each([
     ['', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
     ['abc', 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'],
     [
@@ -22,20 +22,20 @@ describe('sha256', () => {
     expect(hex(sha256(text(input)))).toBe(expected)
   })
 
-  it('a million "a"', () => {
+  test('a million "a"', () => {
     expect(hex(sha256(new Uint8Array(1_000_000).fill(0x61)))).toBe(
       'cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0',
     )
   })
 
-  it('equals node:crypto for every length from 0 to 200 bytes', () => {
+  test('equals node:crypto for every length from 0 to 200 bytes', () => {
     for (let n = 0; n <= 200; n++) {
       const data = new Uint8Array(n).map((_, i) => (i * 31 + n) & 0xff)
       expect(hex(sha256(data)), `length ${n}`).toBe(createHash('sha256').update(data).digest('hex'))
     }
   })
 
-  it('property: equals node:crypto', () => {
+  test('property: equals node:crypto', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2000 }), (data) => {
         expect(hex(sha256(data))).toBe(createHash('sha256').update(data).digest('hex'))
@@ -45,7 +45,7 @@ describe('sha256', () => {
 })
 
 describe('HMAC-SHA256', () => {
-  it('RFC 4231 test cases 1, 2 and 6 (a key longer than a block)', () => {
+  test('RFC 4231 test cases 1, 2 and 6 (a key longer than a block)', () => {
     expect(hex(createHmacSha256(new Uint8Array(20).fill(0x0b))(text('Hi There')))).toBe(
       'b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7',
     )
@@ -60,7 +60,7 @@ describe('HMAC-SHA256', () => {
     ).toBe('60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54')
   })
 
-  it('property: equals node:crypto, and one keyed function serves many messages', () => {
+  test('property: equals node:crypto, and one keyed function serves many messages', () => {
     fc.assert(
       fc.property(
         fc.uint8Array({ maxLength: 200 }),
@@ -77,7 +77,7 @@ describe('HMAC-SHA256', () => {
 })
 
 describe('HKDF-SHA256', () => {
-  it('RFC 5869 test case 1', () => {
+  test('RFC 5869 test case 1', () => {
     const okm = hkdfSha256(new Uint8Array(22).fill(0x0b), {
       salt: fromHex('000102030405060708090a0b0c'),
       info: fromHex('f0f1f2f3f4f5f6f7f8f9'),
@@ -88,7 +88,7 @@ describe('HKDF-SHA256', () => {
     )
   })
 
-  it('property: equals node:crypto', () => {
+  test('property: equals node:crypto', () => {
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: 1, maxLength: 100 }),
@@ -103,7 +103,7 @@ describe('HKDF-SHA256', () => {
     )
   })
 
-  it('refuses a length outside 1 to 255 × 32', () => {
+  test('refuses a length outside 1 to 255 × 32', () => {
     const options = { salt: new Uint8Array(1), info: new Uint8Array(0) }
     expect(() => hkdfSha256(new Uint8Array(32), { ...options, length: 0 })).toThrow(RangeError)
     expect(() => hkdfSha256(new Uint8Array(32), { ...options, length: 8161 })).toThrow(RangeError)

@@ -1,24 +1,24 @@
 // `sessions.backend` says which AEAD backend the sealed strategy runs on this runtime, so that
 // the runtime tests (and an app's health check) can tell native from portable.
 
-import { describe, expect, it } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { createSessions, generateSecret } from '../../src/index.js'
-import { jwtStrategy } from '../../src/jwt.js'
+import { jwtStrategy } from '../../src/jwt/index.js'
 
 const keys = generateSecret()
 
 describe('sessions.backend', () => {
-  it("is 'native' by default on Node (node:crypto is found at run time)", () => {
+  test("is 'native' by default on Node (node:crypto is found at run time)", () => {
     expect(createSessions({ keys }).backend).toBe('native')
     expect(createSessions({ keys, backend: 'auto' }).backend).toBe('native')
   })
 
-  it('is the backend asked for', () => {
+  test('is the backend asked for', () => {
     expect(createSessions({ keys, backend: 'portable' }).backend).toBe('portable')
     expect(createSessions({ keys, backend: 'native' }).backend).toBe('native')
   })
 
-  it('is undefined for a strategy that does not seal (JWT)', () => {
+  test('is undefined for a strategy that does not seal (JWT)', () => {
     const strategy = jwtStrategy({
       algorithm: 'HS256',
       keys: { current: 'j1', keys: { j1: generateSecret() } },
@@ -28,7 +28,7 @@ describe('sessions.backend', () => {
     expect(createSessions({ keys, strategy }).backend).toBeUndefined()
   })
 
-  it('is read-only', () => {
+  test('is read-only', () => {
     const sessions = createSessions({ keys, backend: 'portable' })
     expect(() => {
       ;(sessions as { backend: unknown }).backend = 'native'

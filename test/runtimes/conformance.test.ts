@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   RUNTIMES,
   startRuntime,
@@ -63,7 +63,7 @@ afterAll(async () => {
 })
 
 describe.each(RUNTIMES)('%s', (name) => {
-  it('runs the same bundle and takes the expected backend', async () => {
+  test('runs the same bundle and takes the expected backend', async () => {
     const health = await (await fetch(`${server(name).url}/health`)).json()
     expect(health).toMatchObject({ backend: EXPECTED_BACKEND[name] })
     const runtime = (health as { runtime: string }).runtime
@@ -73,14 +73,14 @@ describe.each(RUNTIMES)('%s', (name) => {
     if (name === 'node22') expect(runtime).toMatch(/^node 22\./)
   })
 
-  it('gives the C2SP XAES-256-GCM bytes for a fixed nonce with every backend it has', async () => {
+  test('gives the C2SP XAES-256-GCM bytes for a fixed nonce with every backend it has', async () => {
     const probe = await (await fetch(`${server(name).url}/probe/xaes`)).json()
     const expected = 'ce546ef63c9cc60765923609b33a9a1974e96e52daf2fcf7075e2271'
     expect(probe).toEqual(Object.fromEntries(backendsOn(name).map((b) => [b, expected])))
   })
 
   if (EXPECTED_BACKEND[name] === 'portable') {
-    it("refuses backend 'native' at construction (ERR_SESSION_OPTIONS)", async () => {
+    test("refuses backend 'native' at construction (ERR_SESSION_OPTIONS)", async () => {
       const response = await fetch(`${server(name).url}/me`, { headers: { 'x-backend': 'native' } })
       expect(response.status).toBe(500)
       expect(await response.json()).toEqual({ error: 'ERR_SESSION_OPTIONS' })
@@ -161,13 +161,13 @@ function expectJourney(steps: readonly Step[], config: Config): void {
 describe.each(CONFIGS)('journey: $strategy, backend $backend', (config) => {
   const transcripts = new Map<RuntimeName, Step[]>()
 
-  it.each(RUNTIMES)('%s: sessions, cookies and refusals as specified', async (name) => {
+  test.each(RUNTIMES)('%s: sessions, cookies and refusals as specified', async (name) => {
     const steps = await runJourney(server(name).url, config)
     transcripts.set(name, steps)
     expectJourney(steps, config)
   })
 
-  it('gives the same transcript on every runtime', () => {
+  test('gives the same transcript on every runtime', () => {
     expect([...transcripts.keys()]).toEqual([...RUNTIMES])
     const reference = transcripts.get('node20')
     for (const name of RUNTIMES)
@@ -180,7 +180,7 @@ describe.each(CONFIGS)('journey: $strategy, backend $backend', (config) => {
 describe('cookies sealed on one runtime open on every other', () => {
   const sealers = RUNTIMES.flatMap((name) => backendsOn(name).map((backend) => ({ name, backend })))
 
-  it.each(sealers)('sealed on $name ($backend)', async ({ name, backend }) => {
+  test.each(sealers)('sealed on $name ($backend)', async ({ name, backend }) => {
     const sealer = new Client(server(name).url, { strategy: 'sealed', backend })
     const login = await sealer.send('/login', {
       method: 'POST',
@@ -210,7 +210,7 @@ describe('cookies sealed on one runtime open on every other', () => {
     expect(opened).toHaveLength(sealers.length)
   })
 
-  it.each(RUNTIMES)('a JWT session minted on %s verifies on every runtime', async (name) => {
+  test.each(RUNTIMES)('a JWT session minted on %s verifies on every runtime', async (name) => {
     const minter = new Client(server(name).url, { strategy: 'jwt', backend: 'auto' })
     await minter.send('/login', {
       method: 'POST',

@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { build, type Plugin } from 'esbuild'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startRuntime, type RuntimeServer } from '../helpers/runtime-server.js'
 import { tamper } from './journey.js'
 
@@ -89,7 +89,7 @@ const me = async (base: string, cookie: string) => {
 describe.each(['workerd', 'node'] as const)('examples/hono-worker on %s', (which) => {
   const base = () => (which === 'workerd' ? workerd : node).url
 
-  it('signs in, reads the session with the native backend, refuses a tampered cookie', async () => {
+  test('signs in, reads the session with the native backend, refuses a tampered cookie', async () => {
     const cookie = await signIn(base(), 'alice')
     expect(await me(base(), cookie)).toEqual({
       status: 200,
@@ -102,7 +102,7 @@ describe.each(['workerd', 'node'] as const)('examples/hono-worker on %s', (which
     })
   })
 
-  it('signs out: the cookie is cleared', async () => {
+  test('signs out: the cookie is cleared', async () => {
     const cookie = await signIn(base(), 'bob')
     const response = await fetch(`${base()}/logout`, { method: 'POST', headers: { cookie } })
     expect(await response.text()).toBe('signed out')
@@ -110,7 +110,7 @@ describe.each(['workerd', 'node'] as const)('examples/hono-worker on %s', (which
     expect(await me(base(), '')).toEqual({ status: 401, body: { state: 'new' } })
   })
 
-  it('opens a cookie the other runtime sealed', async () => {
+  test('opens a cookie the other runtime sealed', async () => {
     const other = which === 'workerd' ? node.url : workerd.url
     const cookie = await signIn(other, 'carol')
     expect(await me(base(), cookie)).toMatchObject({ status: 200, body: { userId: 'carol' } })

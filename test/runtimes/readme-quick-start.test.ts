@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startRuntime, type RuntimeServer } from '../helpers/runtime-server.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -51,7 +51,7 @@ afterAll(async () => {
 describe.each(['node20', 'node22'] as const)('the README quick start on %s', (name) => {
   const base = () => servers.find((s) => s.name === name)!.url
 
-  it('signs in, reads, signs out', async () => {
+  test('signs in, reads, signs out', async () => {
     const login = await fetch(`${base()}/login`, { method: 'POST', redirect: 'manual' })
     expect(login.status).toBe(303)
     expect(new URL(login.headers.get('location')!).pathname).toBe('/me')
