@@ -17,13 +17,13 @@ const NODE_ONLY = new Set(['./express', './package.json'])
 // others about 20%. A subpath that outgrows its budget needs a look at what it pulled in, then a
 // deliberate new budget.
 const BUDGET_GZIP_BYTES: Record<string, number> = {
-  '.': 15_300,
+  '.': 16_750,
   './web': 340,
   './denylist': 5_700,
-  './jwt': 18_350,
+  './jwt': 19_600,
   './next': 1_200,
-  './csrf': 5_350,
-  './hono': 410,
+  './csrf': 6_100,
+  './hono': 470,
 }
 
 const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
@@ -121,6 +121,6 @@ test('cachet + cachet/web, what a Fetch app on the edge ships, stays within its 
   })
   const text = result.outputFiles[0]!.text
   const gzipped = gzipSync(text, { level: 9 }).length
-  console.log(`bundle cachet + cachet/web ${text.length} B min  ${gzipped} B gz  (budget 15500)`)
-  expect(gzipped).toBeLessThanOrEqual(15_500)
+  console.log(`bundle cachet + cachet/web ${text.length} B min  ${gzipped} B gz  (budget 16900)`)
+  expect(gzipped).toBeLessThanOrEqual(16_900)
 })
