@@ -9,7 +9,7 @@
 
 import type { MiddlewareHandler } from 'hono'
 import { SessionError } from './errors.js'
-import type { Session, Sessions } from './session.js'
+import type { Session, Sessions } from './session/index.js'
 
 /** The context variables the middleware sets: `c.get('session')`, `c.var.session`. */
 export interface SessionVariables<T> {
