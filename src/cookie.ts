@@ -5,7 +5,6 @@
  * @module
  */
 
-import { stringifySetCookie } from 'cookie'
 import { SessionError } from './errors.js'
 import { utf8Length } from './_internal/bytes.js'
 
@@ -112,6 +111,17 @@ const DOMAIN =
 const VALUE = /^[A-Za-z0-9._-]+$/
 const CHUNK_INDEX = /^(0|[1-9][0-9]{0,2})$/
 
+// RFC 6265bis §4.1.1 cookie-av list, in the order the `cookie` package (jshttp) writes it, so that
+// headers are byte-identical to its stringifySetCookie (test/cookie.test.ts compares the two).
+function attributeSuffix(a: Omit<SetCookieAttributes, 'maxAge'>, expired: boolean): string {
+  let suffix = a.domain !== undefined ? `; Domain=${a.domain}; Path=${a.path}` : `; Path=${a.path}`
+  if (expired) suffix += '; Expires=Thu, 01 Jan 1970 00:00:00 GMT'
+  if (a.httpOnly) suffix += '; HttpOnly'
+  if (a.secure) suffix += '; Secure'
+  if (a.partitioned) suffix += '; Partitioned'
+  return `${suffix}; SameSite=${a.sameSite === 'lax' ? 'Lax' : a.sameSite === 'strict' ? 'Strict' : 'None'}`
+}
+
 function bad(message: string): never {
   throw new SessionError('ERR_COOKIE_OPTIONS', message)
 }
@@ -181,17 +191,15 @@ export function createSessionCookie(options: CookieOptions = {}): SessionCookie 
     ...(partitioned ? { partitioned: true } : {}),
   })
 
-  // The attributes after Max-Age never change, so the cookie package serializes them once; a live
-  // write is then `name=value; Max-Age=N` + this suffix, byte-identical to stringifySetCookie
-  // (test/cookie.test.ts compares the two). Values are base64url and names tokens: no encoding.
-  const suffix = stringifySetCookie('n', '', { ...attributes }).slice('n='.length)
+  // The attributes after Max-Age never change, so they are serialized once; a write is then
+  // `name=value; Max-Age=N` + this suffix. Every part was validated above and values are base64url,
+  // so nothing needs encoding.
+  const suffix = attributeSuffix(attributes, false)
+  const deletionSuffix = attributeSuffix(attributes, true)
   const make = (cookieName: string, value: string, maxAge: number): CookieWrite => {
     const options: SetCookieAttributes = { ...attributes, maxAge }
-    const header =
-      maxAge > 0
-        ? `${cookieName}=${value}; Max-Age=${maxAge}${suffix}`
-        : // A deletion also expires at the epoch, for clients that predate Max-Age.
-          stringifySetCookie(cookieName, value, { ...options, expires: new Date(0) })
+    // A deletion also expires at the epoch, for clients that predate Max-Age.
+    const header = `${cookieName}=${value}; Max-Age=${maxAge}${maxAge > 0 ? suffix : deletionSuffix}`
     return { name: cookieName, value, options, header }
   }
 

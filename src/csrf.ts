@@ -20,8 +20,6 @@
  * @module
  */
 
-import { hmac } from '@noble/hashes/hmac.js'
-import { sha256 } from '@noble/hashes/sha2.js'
 import { SessionError } from './errors.js'
 import { createKeyRing, isKeyId, type KeyRing, type KeyRingOptions, type Secret } from './keys.js'
 import { isSessionId } from './session/ids.js'
@@ -32,6 +30,7 @@ import {
   timingSafeEqual,
   toBase64url,
 } from './_internal/bytes.js'
+import { createHmacSha256 } from './_internal/sha256.js'
 
 // --- Types ---
 
@@ -303,18 +302,15 @@ export function createCsrf(options: CsrfOptions): Csrf {
   const ownSet = new Set(own)
   const trustedSet = new Set(trusted)
 
-  // One keyed HMAC state per key id, cloned per token: the key schedule is paid once.
-  const macStates = new Map<string, ReturnType<typeof hmac.create>>()
+  // One keyed HMAC per key id: the padded keys are absorbed once.
+  const macs = new Map<string, (data: Uint8Array) => Uint8Array>()
   const mac = (kid: string, sessionId: string, nonce: string): Uint8Array => {
-    let state = macStates.get(kid)
-    if (!state) {
-      state = hmac.create(sha256, keys.subkey(kid, 'csrf'))
-      macStates.set(kid, state)
+    let keyed = macs.get(kid)
+    if (!keyed) {
+      keyed = createHmacSha256(keys.subkey(kid, 'csrf'))
+      macs.set(kid, keyed)
     }
-    return state
-      .clone()
-      .update(lengthPrefixed(MAC_CONTEXT, kid, sessionId, nonce))
-      .digest()
+    return keyed(lengthPrefixed(MAC_CONTEXT, kid, sessionId, nonce))
   }
 
   // The app's own origins for this request: configured, plus the request's with trustHost.

@@ -8,11 +8,10 @@
  * @module
  */
 
-import { hkdf } from '@noble/hashes/hkdf.js'
-import { sha256 } from '@noble/hashes/sha2.js'
 import { SessionError } from './errors.js'
 import { lengthPrefixed, toBase64url, utf8 } from './_internal/bytes.js'
 import { isLowEntropy } from './_internal/entropy.js'
+import { hkdfSha256, sha256 } from './_internal/sha256.js'
 
 /** A secret: a string (base64, base64url or hex of 32+ bytes, or 32+ characters) or 32+ bytes. */
 export type Secret = string | Uint8Array
@@ -192,7 +191,11 @@ function buildRing(
         if (!ikm) throw new SessionError('ERR_KEY_UNKNOWN', 'unknown key id')
         // HKDF-SHA256 (RFC 5869) with length-prefixed info so that no two (kid, use) pairs
         // share an info string.
-        key = hkdf(sha256, ikm, HKDF_SALT, lengthPrefixed('cachet', kid, use), 32)
+        key = hkdfSha256(ikm, {
+          salt: HKDF_SALT,
+          info: lengthPrefixed('cachet', kid, use),
+          length: 32,
+        })
         cache.set(cacheKey, key)
       }
       return key

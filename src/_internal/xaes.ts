@@ -3,7 +3,7 @@
 // over CMAC-AES-256. Two backends with byte-identical output: @noble/ciphers (runs everywhere)
 // and node:crypto (AES-NI), found at run time so that no bundler ever sees a Node import.
 
-import { ecb, gcm } from '@noble/ciphers/aes.js'
+import { ctr, gcm } from '@noble/ciphers/aes.js'
 
 export const XAES_KEY_BYTES = 32
 export const XAES_NONCE_BYTES = 24
@@ -66,9 +66,16 @@ export const portableBackend: XaesBackend = {
   importKey(key) {
     checkKey(key)
     const raw = key.slice()
-    // noble's ECB objects are single-use (they refuse a second encrypt), so one is made per
-    // message; its key expansion is small next to the GHASH tables gcm() builds per key anyway.
-    const aesEcb = (blocks: Uint8Array) => ecb(raw, { disablePadding: true }).encrypt(blocks)
+    // AES-256 of one block B is the first CTR keystream block with B as the counter (NIST SP
+    // 800-38A §6.5), so CTR over 16 zero bytes encrypts a block without pulling in noble's ECB
+    // (and its decryption tables). noble's cipher objects are single-use: one per block.
+    const zero = new Uint8Array(16)
+    const aesBlock = (block: Uint8Array) => ctr(raw, block).encrypt(zero)
+    const aesEcb = (blocks: Uint8Array) => {
+      const out = new Uint8Array(blocks.length)
+      for (let i = 0; i < blocks.length; i += 16) out.set(aesBlock(blocks.subarray(i, i + 16)), i)
+      return out
+    }
     const k1 = cmacSubkey(aesEcb(new Uint8Array(16)))
     const derive = (nonce: Uint8Array) => aesEcb(kdfBlocks(k1, nonce))
     return {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { sha256 } from '@noble/hashes/sha2.js'
+import { sha256 } from '../_internal/sha256.js'
 import { toBase64url } from '../_internal/bytes.js'
 
 // An id that is already a short base64url-like token (a cachet session id, a UUID) is used as is;

@@ -41,6 +41,7 @@ export function createSessions<T extends object = Record<string, unknown>>(
   return Object.freeze({
     cookie: Object.freeze({ name: cookie.name, attributes: cookie.attributes }),
     keys,
+    backend: settings.backend,
     read: (input: SessionInput, readOptions?: ReadOptions) => read(settings, input, readOptions),
     revoke: (sessionId: string) => revoke(settings, sessionId),
     revokeUser: (userId: string, revokeOptions?: { except?: string }) =>

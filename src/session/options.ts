@@ -16,7 +16,7 @@ import type { Denylist } from '../denylist/index.js'
 import { SessionError } from '../errors.js'
 import { createKeyRing, type KeyRing, type KeyRingOptions, type Secret } from '../keys.js'
 import type { StandardSchemaV1 } from '../_internal/standard-schema.js'
-import { nativeBackend } from '../_internal/xaes.js'
+import { nativeBackend, selectBackend } from '../_internal/xaes.js'
 import { MAX_CLOCK_SKEW_SECONDS } from './limits.js'
 import { sealedStrategy } from './sealed.js'
 import type { SessionStrategy, StrategyContext } from './strategy.js'
@@ -66,6 +66,8 @@ export interface SessionSettings<T> {
   readonly keys: KeyRing
   readonly cookie: SessionCookie
   readonly strategy: SessionStrategy
+  /** The AEAD backend the sealed strategy runs on; undefined for another strategy. */
+  readonly backend: 'native' | 'portable' | undefined
   readonly maxAgeSeconds: number
   readonly idleSeconds: number | undefined
   readonly refreshSeconds: number | undefined
@@ -219,6 +221,8 @@ export function resolveOptions<T>(options: SessionOptions<T>): SessionSettings<T
     keys,
     cookie,
     strategy: strategyOf(options, context),
+    backend:
+      (options.strategy ?? 'sealed') === 'sealed' ? selectBackend(context.backend).name : undefined,
     schema: options.schema,
     denylist: options.denylist,
     onDenylistError: options.onDenylistError ?? 'deny',

@@ -140,6 +140,12 @@ export interface Sessions<T> {
   /** The key ring. */
   readonly keys: KeyRing
   /**
+   * The AEAD backend the sealed strategy runs on here: `'native'` (node:crypto, found at run time)
+   * or `'portable'` (@noble/ciphers); both give identical bytes. `undefined` with a strategy that
+   * does not seal (`cachet/jwt`).
+   */
+  readonly backend: 'native' | 'portable' | undefined
+  /**
    * Reads the session of a request. Never throws for anything the client sent.
    * @param options.writer How an adapter applies writes as they happen (see {@link SessionWriter}).
    */
