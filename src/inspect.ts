@@ -11,7 +11,7 @@ import type { Denylist } from './denylist/index.js'
 import { isSessionError } from './errors.js'
 import { createKeyRing, type KeyRing, type KeyRingOptions, type Secret } from './keys.js'
 import { openSealed, SEAL_VERSION } from './seal.js'
-import { createSessions, type RejectReason, type SessionState } from './session.js'
+import { createSessions, type RejectReason, type SessionState } from './session/index.js'
 
 // --- Types ---
 

@@ -9,7 +9,7 @@ import { createMemoryDenylist, createRedisDenylist } from '../src/denylist/index
 import { runInspect } from '../src/inspect-command.js'
 import { inspectCookie } from '../src/inspect.js'
 import { generateSecret } from '../src/keys.js'
-import { createSessions } from '../src/session.js'
+import { createSessions } from '../src/session/index.js'
 import { startRedis, type RedisServer } from './helpers/redis-server.mjs'
 
 const SECRET = generateSecret()
@@ -222,7 +222,7 @@ test('npx cachet inspect runs from the built CLI', async () => {
     process.execPath,
     ['dist/cli.js', 'inspect', cookie, '--max-age', '86400'],
     {
-      env: { PATH: process.env.PATH, SESSION_SECRET: SECRET },
+      env: { PATH: process.env.PATH, NODE_ENV: 'test', SESSION_SECRET: SECRET },
       encoding: 'utf8',
     },
   )
