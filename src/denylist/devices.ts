@@ -23,6 +23,9 @@ export interface DeviceRecord {
   readonly expiresAtMs: number
   /** A short, app-supplied description (e.g. `'Firefox on Linux'`); at most 200 characters. */
   readonly label: string
+  /** The session's revocation stamps, so that a listing can check each entry. */
+  readonly userVersion?: number
+  readonly epoch?: number
 }
 
 /** What happens at login when a user already has `maxSessions` sessions. */
@@ -120,6 +123,9 @@ export function checkRecord(userId: unknown, record: DeviceRecord): void {
   requireId('sessionId', record.sessionId)
   if (!isTime(record.createdAtMs) || !isTime(record.lastSeenMs) || !isTime(record.expiresAtMs))
     optionError('createdAtMs, lastSeenMs and expiresAtMs must be non-negative integers')
+  for (const stamp of [record.userVersion, record.epoch])
+    if (stamp !== undefined && !isTime(stamp))
+      optionError('userVersion and epoch must be non-negative integers')
   if (typeof record.label !== 'string' || record.label.length > MAX_LABEL_LENGTH)
     optionError(`label must be a string of at most ${MAX_LABEL_LENGTH} characters`)
 }

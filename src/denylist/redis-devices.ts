@@ -30,7 +30,8 @@ export interface DeviceStore {
 
 // --- Entries ---
 
-// An entry is stored as compact JSON: i id, c created, l last seen, e expiry, b label.
+// An entry is stored as compact JSON: i id, c created, l last seen, e expiry, b label, and the
+// revocation stamps v user version, p epoch when the session has them.
 function encodeEntry(record: DeviceRecord): string {
   return JSON.stringify({
     i: record.sessionId,
@@ -38,6 +39,8 @@ function encodeEntry(record: DeviceRecord): string {
     l: record.lastSeenMs,
     e: record.expiresAtMs,
     b: record.label,
+    v: record.userVersion,
+    p: record.epoch,
   })
 }
 
@@ -61,11 +64,18 @@ function decodeEntry(value: unknown): DeviceRecord {
     !isTime(e.l) ||
     !isTime(e.e) ||
     typeof e.b !== 'string' ||
-    e.b.length > MAX_LABEL_LENGTH
+    e.b.length > MAX_LABEL_LENGTH ||
+    (e.v !== undefined && !isTime(e.v)) ||
+    (e.p !== undefined && !isTime(e.p))
   ) {
     throw new TypeError('a device entry is malformed')
   }
-  return { sessionId: e.i, createdAtMs: e.c, lastSeenMs: e.l, expiresAtMs: e.e, label: e.b }
+  const entry = { sessionId: e.i, createdAtMs: e.c, lastSeenMs: e.l, expiresAtMs: e.e, label: e.b }
+  return {
+    ...entry,
+    ...(e.v !== undefined ? { userVersion: e.v } : {}),
+    ...(e.p !== undefined ? { epoch: e.p } : {}),
+  }
 }
 
 function stringArray(reply: unknown): string[] {

@@ -263,7 +263,7 @@ export function deviceIndexContract(
       const d = await make()
       expect(await d.listSessions('alice', { nowMs: T0 })).toEqual([])
       const a = device(sid(1), T0)
-      const b = device(sid(2), T0 + 10, { label: 'Firefox on Linux' })
+      const b = device(sid(2), T0 + 10, { label: 'Firefox on Linux', userVersion: 3, epoch: 1 })
       expect(await d.recordSession('alice', a, { nowMs: T0 })).toEqual({
         recorded: true,
         evicted: [],
