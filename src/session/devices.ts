@@ -39,10 +39,13 @@ export interface DeviceOptions {
    */
   onLimit?: SessionLimitPolicy
   /**
-   * The label stored with a new session, at most 200 characters. Default: {@link deviceLabel} of
-   * the `User-Agent` ("Firefox 133 on Linux"). No IP address is stored unless you put one here.
+   * The label stored with a session at login and refresh, at most 200 characters. Default:
+   * {@link deviceLabel} of the `User-Agent` given to `sessions.read()` ("Firefox 133 on Linux").
+   * Where the read gets no headers (Next's `cookies()`), read them here, e.g.
+   * `async () => deviceLabel((await headers()).get('user-agent'))`. No IP address is stored
+   * unless you put one here.
    */
-  label?: (context: LabelContext) => string
+  label?: (context: LabelContext) => string | Promise<string>
 }
 
 /** The validated device settings. */
@@ -50,7 +53,7 @@ export interface DeviceSettings {
   readonly index: Denylist & DeviceIndex
   readonly maxSessions: number | undefined
   readonly policy: SessionLimitPolicy
-  readonly label: (context: LabelContext) => string
+  readonly label: ((context: LabelContext) => string | Promise<string>) | undefined
 }
 
 const hasIndex = (denylist: Denylist | undefined): denylist is Denylist & DeviceIndex => {
@@ -87,7 +90,7 @@ export function resolveDevices(
     index: denylist,
     maxSessions: max,
     policy,
-    label: options.label ?? ((context) => deviceLabel(context.userAgent)),
+    label: options.label,
   }
 }
 
@@ -108,10 +111,21 @@ export function labelContextOf(input: SessionInput): LabelContext {
   }
 }
 
-/** The app's label, cut to the store's limit; a throwing label function gives ''. */
-export function labelFor(settings: DeviceSettings, context: LabelContext): string {
+/**
+ * The label of a request: the app's function, or the default from the User-Agent. Undefined when
+ * neither has anything to say (a read without headers and no function), so that a refresh keeps
+ * the label stored at login. A throwing function gives ''.
+ */
+export async function labelFor(
+  settings: DeviceSettings,
+  context: LabelContext,
+): Promise<string | undefined> {
+  if (settings.label === undefined)
+    return context.userAgent === undefined && context.headers === undefined
+      ? undefined
+      : deviceLabel(context.userAgent)
   try {
-    const label = settings.label(context)
+    const label = await settings.label(context)
     return typeof label === 'string' ? label.slice(0, 200) : ''
   } catch {
     return ''

@@ -16,6 +16,7 @@ import {
   type DeviceSettings,
   type LabelContext,
 } from './devices.js'
+import { deviceLabel } from '../user-agent.js'
 import { newSessionId } from './ids.js'
 import type { SessionSettings } from './options.js'
 import { stateOf } from './reasons.js'
@@ -207,27 +208,28 @@ export class SessionImpl<T> {
     return this.userId === undefined ? undefined : this.#settings.devices
   }
 
-  #deviceRecord(nowMs: number) {
+  #deviceRecord(nowMs: number, label: string) {
     return {
       sessionId: this.id,
       createdAtMs: this.createdAtMs!,
       lastSeenMs: nowMs,
       expiresAtMs: this.expiresAtMs!,
-      label: labelFor(this.#settings.devices!, this.#device),
+      label,
       ...(this.#userVersion !== undefined ? { userVersion: this.#userVersion } : {}),
       ...(this.#epoch !== undefined ? { epoch: this.#epoch } : {}),
     }
   }
 
   // "Last seen" moves at most once per interval, and only from a request that says what it is
-  // (a read given a Request or Headers): a bare cookie string would overwrite the label.
+  // (headers, or the app's label function): a bare cookie string would overwrite the label.
   async #touchDevice(previousMs: number, nowMs: number): Promise<void> {
     const devices = this.#devices()
-    if (!devices || (this.#device.userAgent === undefined && this.#device.headers === undefined))
-      return
+    if (!devices) return
     const entry = { createdAtMs: this.createdAtMs!, previousMs, nowMs }
     if (!touchDue(entry, touchIntervalMs(this.#settings))) return
-    await devices.index.recordSession(this.userId!, this.#deviceRecord(nowMs), {
+    const label = await labelFor(devices, this.#device)
+    if (label === undefined) return
+    await devices.index.recordSession(this.userId!, this.#deviceRecord(nowMs, label), {
       nowMs,
       clockSkewSeconds: this.#settings.skewSeconds,
     })
@@ -238,7 +240,8 @@ export class SessionImpl<T> {
     const devices = this.#devices()
     if (!devices) return
     const ttlSeconds = revocationTtl(this.#settings, this.expiresAtMs!)
-    const record = this.#deviceRecord(nowMs)
+    const label = (await labelFor(devices, this.#device)) ?? deviceLabel(undefined)
+    const record = this.#deviceRecord(nowMs, label)
     await deviceCall(() =>
       recordLogin(
         devices,

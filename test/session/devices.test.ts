@@ -192,6 +192,35 @@ describe('devices on the memory denylist', () => {
     }
   })
 
+  test('an app label function (async, e.g. reading Next headers()) labels logins; without headers or one, the label is "Unknown browser"', async () => {
+    const seen: (string | undefined)[] = []
+    const a = app(createMemoryDenylist(), {
+      devices: {
+        label: async ({ userAgent }) => {
+          seen.push(userAgent)
+          await Promise.resolve()
+          return 'Laptop, Lyon'
+        },
+      },
+    })
+    await a.login('alice', FIREFOX)
+    expect(seen).toEqual([FIREFOX])
+    expect((await a.sessions.listSessions('alice'))[0]!.label).toBe('Laptop, Lyon')
+    const throwing = app(createMemoryDenylist(), {
+      devices: {
+        label: () => {
+          throw new Error('boom')
+        },
+      },
+    })
+    await throwing.login('alice')
+    expect((await throwing.sessions.listSessions('alice'))[0]!.label).toBe('')
+    const bare = app(createMemoryDenylist())
+    const session = await bare.sessions.read(undefined)
+    await session.save({ userId: 'bob' })
+    expect((await bare.sessions.listSessions('bob'))[0]!.label).toBe('Unknown browser')
+  })
+
   test('an entry expires with its session', async () => {
     const a = app(createMemoryDenylist())
     await a.login('alice')
