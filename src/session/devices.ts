@@ -113,8 +113,9 @@ export function labelContextOf(input: SessionInput): LabelContext {
 
 /**
  * The label of a request: the app's function, or the default from the User-Agent. Undefined when
- * neither has anything to say (a read without headers and no function), so that a refresh keeps
- * the label stored at login. A throwing function gives ''.
+ * neither has anything to say (a read without headers and no function) or the function throws
+ * (e.g. it reads framework headers outside a request scope), so that a refresh keeps the label
+ * stored at login.
  */
 export async function labelFor(
   settings: DeviceSettings,
@@ -126,9 +127,9 @@ export async function labelFor(
       : deviceLabel(context.userAgent)
   try {
     const label = await settings.label(context)
-    return typeof label === 'string' ? label.slice(0, 200) : ''
+    return typeof label === 'string' ? label.slice(0, 200) : undefined
   } catch {
-    return ''
+    return undefined
   }
 }
 

@@ -23,6 +23,7 @@ export type {
   SessionBase,
   SessionCookieSettings,
   SessionInput,
+  SessionRef,
   Sessions,
   SessionState,
   SessionWriter,

@@ -16,7 +16,14 @@ import {
 import { readSession, report } from './read.js'
 import { liveEntries, type DeviceSettings } from './devices.js'
 import { denylistCall, SessionImpl } from './session.js'
-import type { DeviceSession, ReadOptions, Session, SessionInput, Sessions } from './types.js'
+import type {
+  DeviceSession,
+  ReadOptions,
+  Session,
+  SessionInput,
+  SessionRef,
+  Sessions,
+} from './types.js'
 import { SessionError } from '../errors.js'
 
 /**
@@ -52,9 +59,9 @@ export function createSessions<T extends object = Record<string, unknown>>(
       const store = needDenylist(settings)
       await denylistCall(() => store.revokeAll())
     },
-    listSessions: (userId: string, listOptions?: { current?: Session<T> }) =>
+    listSessions: (userId: string, listOptions?: { current?: SessionRef }) =>
       listSessions(settings, userId, listOptions?.current),
-    revokeOwnSession: (session: Session<T>, sessionId: string) =>
+    revokeOwnSession: (session: SessionRef, sessionId: string) =>
       revokeOwnSession(settings, session, sessionId),
   })
 }
@@ -109,7 +116,7 @@ const needDevices = <T>(settings: SessionSettings<T>): DeviceSettings =>
 async function listSessions<T>(
   settings: SessionSettings<T>,
   userId: string,
-  current: Session<T> | undefined,
+  current: SessionRef | undefined,
 ): Promise<DeviceSession[]> {
   const { index } = needDevices(settings)
   if (typeof userId !== 'string' || userId.length === 0)
@@ -128,7 +135,7 @@ async function listSessions<T>(
 
 async function revokeOwnSession<T>(
   settings: SessionSettings<T>,
-  session: Session<T>,
+  session: SessionRef,
   sessionId: string,
 ): Promise<boolean> {
   const { index } = needDevices(settings)

@@ -166,7 +166,7 @@ export interface Sessions<T> {
    * @param options.current The request's session, marked `current: true` in the list.
    * @throws `ERR_SESSION_OPTIONS` without `devices`; `ERR_DENYLIST_UNAVAILABLE`.
    */
-  listSessions(userId: string, options?: { current?: Session<T> }): Promise<DeviceSession[]>
+  listSessions(userId: string, options?: { current?: SessionRef }): Promise<DeviceSession[]>
   /**
    * Signs out one of the user's other sessions ("sign out this device"), by an id from
    * `listSessions`: revoked only if it is listed under `session`'s user, so that a user can only
@@ -176,7 +176,13 @@ export interface Sessions<T> {
    * @throws `ERR_SESSION_STATE` when `session` is not active with a user; `ERR_SESSION_OPTIONS`
    *   without `devices`; `ERR_DENYLIST_UNAVAILABLE`.
    */
-  revokeOwnSession(session: Session<T>, sessionId: string): Promise<boolean>
+  revokeOwnSession(session: SessionRef, sessionId: string): Promise<boolean>
+}
+
+/** What `listSessions` and `revokeOwnSession` need of a session (a read-only one will do). */
+export type SessionRef = Pick<SessionBase<unknown>, 'id'> & {
+  readonly state: SessionState
+  readonly userId: string | undefined
 }
 
 /** One signed-in session of a user, as `sessions.listSessions()` shows it. Times in ms since epoch. */

@@ -192,7 +192,7 @@ describe('devices on the memory denylist', () => {
     }
   })
 
-  test('an app label function (async, e.g. reading Next headers()) labels logins; without headers or one, the label is "Unknown browser"', async () => {
+  test('an app label function (async, e.g. reading Next headers()) labels logins; without headers or one, or when it throws, the label is "Unknown browser"', async () => {
     const seen: (string | undefined)[] = []
     const a = app(createMemoryDenylist(), {
       devices: {
@@ -214,7 +214,7 @@ describe('devices on the memory denylist', () => {
       },
     })
     await throwing.login('alice')
-    expect((await throwing.sessions.listSessions('alice'))[0]!.label).toBe('')
+    expect((await throwing.sessions.listSessions('alice'))[0]!.label).toBe('Unknown browser')
     const bare = app(createMemoryDenylist())
     const session = await bare.sessions.read(undefined)
     await session.save({ userId: 'bob' })
