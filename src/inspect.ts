@@ -86,6 +86,15 @@ const SEALED_CLAIMS = (value: unknown) => {
   }
 }
 
+function opens(value: string, keys: KeyRing, purpose: string): boolean {
+  try {
+    openSealed(value, { keys, purpose, now: () => 0 })
+    return true
+  } catch {
+    return false
+  }
+}
+
 function openError(error: unknown): CookieInspection['openError'] {
   if (isSessionError(error, 'ERR_KEY_UNKNOWN')) return 'unknown-key'
   if (isSessionError(error, 'ERR_SEAL_EXPIRED')) return 'expired'
@@ -117,7 +126,11 @@ export async function inspectCookie(
   const text = String(input).trim()
   const header = text.includes('=') ? text : `${cookie.name}=${text}`
   const { values, present } = cookie.read(header)
-  const value = values[0] ?? ''
+  const purpose = `session:${cookie.name}`
+  // The candidates include every prefix of a chunk set (cookie.ts): the one that opens is the
+  // cookie; when none does, the last (the longest set) is described.
+  const opening = values.find((v) => opens(v, keys, purpose))
+  const value = opening ?? values.at(-1) ?? ''
   const [version, kid] = value.split('.', 2)
   const isSeal = version === SEAL_VERSION && kid !== undefined
   const base = {
@@ -137,7 +150,7 @@ export async function inspectCookie(
   let expiresAtMs: number | undefined
   let error: CookieInspection['openError']
   try {
-    const opened = openSealed(value, { keys, purpose: `session:${cookie.name}`, now: () => 0 })
+    const opened = openSealed(value, { keys, purpose, now: () => 0 })
     claims = SEALED_CLAIMS(opened.data)
     expiresAtMs = opened.expiresAtMs
     if (nowMs >= expiresAtMs) error = 'expired'

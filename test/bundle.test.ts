@@ -17,9 +17,9 @@ const NODE_ONLY = new Set(['./express', './package.json'])
 // others about 20%. A subpath that outgrows its budget needs a look at what it pulled in, then a
 // deliberate new budget.
 const BUDGET_GZIP_BYTES: Record<string, number> = {
-  '.': 16_750,
+  '.': 17_200, // +0.45 KB: the device index in the session manager and deviceLabel (issue 13)
   './web': 340,
-  './denylist': 5_700,
+  './denylist': 7_150, // +1.45 KB: the device index (Lua scripts, memory and Redis, issue 13)
   './jwt': 19_600,
   './next': 1_200,
   './csrf': 6_100,
