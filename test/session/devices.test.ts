@@ -300,6 +300,18 @@ describe('devices on Redis, single server', () => {
     expect(login.eval).toBe(1)
   })
 
+  test('a login the index cannot record fails with ERR_DENYLIST_UNAVAILABLE and sends no cookie', async () => {
+    const prefix = freshPrefix()
+    const a = app(redisDenylist(client, { prefix }))
+    // A key of the wrong type where the index lives: Redis refuses the script (WRONGTYPE).
+    await admin.set(`${prefix}{u:alice}:d`, 'not a sorted set')
+    const session = await a.sessions.read(a.request(FIREFOX))
+    expect(await codeOf(session.save({ userId: 'alice' }))).toBe('ERR_DENYLIST_UNAVAILABLE')
+    expect([session.state, session.writes, session.token]).toEqual(['new', [], undefined])
+    // Other users are unaffected.
+    expect((await a.login('bob')).id).toBeTruthy()
+  })
+
   test('a revoked device disappears from the list and its next request is refused (Redis)', async () => {
     const a = app(redisDenylist(client, { prefix: freshPrefix() }))
     const laptop = await a.login('alice', FIREFOX)
