@@ -6,7 +6,7 @@
 //
 // Reports p50/p99 latency of sequential requests, throughput with concurrent requests, and the
 // Redis commands per request (INFO commandstats delta), which must be exactly one MGET without
-// the cache and ~0 with it.
+// the cache (with or without the device index) and ~0 with it.
 import { Redis } from 'ioredis'
 import { createRedisDenylist } from '../dist/denylist/index.js'
 import { createSessions, generateSecret } from '../dist/index.js'
@@ -29,8 +29,11 @@ async function commandCalls(admin) {
   return calls
 }
 
+const UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
+
+// A browser's request: its User-Agent (the device index labels logins with it) and the cookie.
 async function request(sessions, cookie) {
-  const session = await sessions.read(cookie)
+  const session = await sessions.read(new Headers({ cookie, 'user-agent': UA }))
   if (session.state !== 'active')
     throw new Error(`session not active: ${session.state}/${session.reason}`)
   session.data.hits = (session.data.hits ?? 0) + 1
@@ -40,7 +43,7 @@ async function request(sessions, cookie) {
 async function cookiesFor(sessions) {
   const cookies = []
   for (let i = 0; i < SESSIONS; i++) {
-    const session = await sessions.read(undefined)
+    const session = await sessions.read(new Headers({ 'user-agent': UA }))
     await session.save({ userId: `user-${i}`, hits: 0 })
     cookies.push(session.writes.map((w) => `${w.name}=${w.value}`).join('; '))
   }
@@ -130,14 +133,14 @@ try {
   const keys = generateSecret()
   const admin = client()
   const base = { keys, maxAgeSeconds: 3600 }
-  const withDenylist = (options, clientOptions = {}) => {
+  const withDenylist = (options, clientOptions = {}, sessionOptions = {}) => {
     const denylist = createRedisDenylist(client(clientOptions), {
       prefix: `bench-${denylists.length}:`,
       timeoutMs: 1000,
       ...options,
     })
     denylists.push(denylist)
-    return createSessions({ ...base, denylist })
+    return createSessions({ ...base, denylist, ...sessionOptions })
   }
   const scenarios = [
     await prepare('stateless', createSessions(base)),
@@ -148,6 +151,11 @@ try {
       withDenylist({}, { enableAutoPipelining: true }),
     ),
     await prepare('hybrid, cache 5 s', withDenylist({ cacheTtlMs: 5000 })),
+    // The device index (issue 13) is written at login, refresh and logout, never on this cycle.
+    await prepare(
+      'hybrid + device index (devices: { maxSessionsPerUser: 5 }), no cache',
+      withDenylist({}, {}, { devices: { maxSessionsPerUser: 5 } }),
+    ),
   ]
   const results = await measureAll(scenarios, admin)
   const stateless = results[0]
@@ -173,7 +181,26 @@ try {
   console.log(
     `hybrid without cache adds exactly one round trip (one MGET per request): ${oneRoundTrip ? 'yes' : 'NO'}`,
   )
-  if (!oneRoundTrip) process.exitCode = 1
+  const indexed = results[4].commands
+  const indexOneRoundTrip = Object.keys(indexed).length === 1 && indexed.mget === 1
+  console.log(
+    `with the device index on, still exactly one MGET per request: ${indexOneRoundTrip ? 'yes' : 'NO'}`,
+  )
+  if (!oneRoundTrip || !indexOneRoundTrip) process.exitCode = 1
+  // What a login costs with the index and a cap (users already holding up to 4 sessions).
+  const loginSessions = scenarios[4].sessions
+  const beforeLogins = await commandCalls(admin)
+  for (let i = 0; i < 100; i++) {
+    const session = await loginSessions.read(new Headers({ 'user-agent': UA }))
+    await session.save({ userId: `user-${i}`, hits: 0 })
+  }
+  const afterLogins = await commandCalls(admin)
+  const perLogin = [...afterLogins]
+    .map(([cmd, n]) => [cmd, (n - (beforeLogins.get(cmd) ?? 0)) / 100])
+    .filter(([, n]) => n > 0)
+    .map(([cmd, n]) => `${cmd} ${n.toFixed(2)}`)
+    .join(', ')
+  console.log(`a login with the device index and a cap of 5: ${perLogin} commands`)
 } finally {
   await Promise.all(denylists.map((d) => d.close()))
   for (const c of clients) c.disconnect()

@@ -36,6 +36,8 @@ export type SessionErrorCode =
   | 'ERR_SESSION_STATE'
   /** The data given to `save()` failed the configured schema. */
   | 'ERR_SESSION_DATA'
+  /** A login was refused: the user has `devices.maxSessionsPerUser` sessions (`onLimit: 'refuse-new'`). */
+  | 'ERR_SESSION_LIMIT'
   /** A cookie write was attempted where the framework forbids it (e.g. a React Server Component). */
   | 'ERR_READ_ONLY'
   /** The revocation store did not confirm a write (Redis down, slow, or answering garbage). */

@@ -176,6 +176,21 @@ function cookieHeaderOf(req: NodeRequest): string | undefined {
   return undefined
 }
 
+// The cookie, and the User-Agent that labels a login in the device index (`devices`). Nothing
+// else: in particular no Authorization, so that the cookie stays the only credential here.
+function readInputOf(req: NodeRequest): string | Headers | undefined {
+  const cookie = cookieHeaderOf(req)
+  const userAgent = req.headers['user-agent']
+  if (typeof userAgent !== 'string') return cookie
+  try {
+    const headers = new Headers({ 'user-agent': userAgent })
+    if (cookie !== undefined) headers.set('cookie', cookie)
+    return headers
+  } catch {
+    return cookie
+  }
+}
+
 function setCookieList(res: NodeResponse): string[] {
   const current = res.getHeader('set-cookie')
   if (current === undefined) return []
@@ -277,7 +292,7 @@ export function sessionMiddleware<T extends object>(
       next()
       return
     }
-    sessions.read(cookieHeaderOf(req)).then(
+    sessions.read(readInputOf(req)).then(
       (session) => {
         req.session = attach(session, res, next, onError)
         invoke(next)

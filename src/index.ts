@@ -10,6 +10,9 @@ export type {
   ActiveSession,
   AnonymousSession,
   DecodeResult,
+  DeviceOptions,
+  DeviceSession,
+  LabelContext,
   ReadOptions,
   RejectReason,
   Session,
@@ -18,6 +21,7 @@ export type {
   SessionEnvelope,
   SessionInput,
   SessionOptions,
+  SessionRef,
   Sessions,
   SessionState,
   SessionStrategy,
@@ -33,3 +37,4 @@ export { MAX_COOKIE_BYTES, MAX_COOKIE_AGE_SECONDS } from './cookie.js'
 export type { CookieOptions, CookieWrite, SetCookieAttributes } from './cookie.js'
 export { SessionError, isSessionError } from './errors.js'
 export type { SessionErrorCode, SessionErrorOptions, SessionIssue } from './errors.js'
+export { deviceLabel } from './user-agent.js'

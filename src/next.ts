@@ -96,6 +96,7 @@ const cookieHeaderOf = (cookieStore: NextCookieReader): string =>
  *
  * @param cookieStore `await cookies()` from `next/headers`.
  * @param sessions The app's session manager.
+ * @param options.headers `await headers()`, so that a login is labelled in the device index.
  * @returns The session. Never throws for anything the client sent.
  * @throws From `save()`, `regenerate()` and `destroy()`: `ERR_READ_ONLY` where Next refuses the
  *   write, besides their own codes.
@@ -115,6 +116,7 @@ const cookieHeaderOf = (cookieStore: NextCookieReader): string =>
 export async function getSession<T>(
   cookieStore: NextCookieStore,
   sessions: Sessions<T>,
+  options?: GetSessionOptions,
 ): Promise<Session<T>> {
   let writable = true
   const apply = (writes: readonly CookieWrite[]) => {
@@ -127,7 +129,7 @@ export async function getSession<T>(
   }
   // The writes due at read time come through `apply` too; where Next refuses them (read-only
   // here), the session manager leaves them for a writable request.
-  return sessions.read(cookieHeaderOf(cookieStore), {
+  return sessions.read(withHeaders(cookieHeaderOf(cookieStore), options?.headers), {
     writer: {
       guard() {
         if (!writable) throw readOnly()
@@ -135,6 +137,27 @@ export async function getSession<T>(
       apply,
     },
   })
+}
+
+/** Options of {@link getSession}. */
+export interface GetSessionOptions {
+  /**
+   * The request headers (`await headers()` from `next/headers`), for what cachet reads besides
+   * the cookie: the `User-Agent` that labels a login in the device index (`devices`).
+   */
+  readonly headers?: Headers
+}
+
+// The cookie comes from the cookie store (it reflects this request's writes); the rest from the
+// request headers.
+function withHeaders(cookie: string | undefined, headers: Headers | undefined) {
+  if (headers === undefined) return cookie
+  const merged = new Headers(headers)
+  // As without headers: a server action's credential is the cookie, never a Bearer token.
+  merged.delete('authorization')
+  if (cookie === undefined) merged.delete('cookie')
+  else merged.set('cookie', cookie)
+  return merged
 }
 
 /**

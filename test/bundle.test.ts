@@ -17,9 +17,9 @@ const NODE_ONLY = new Set(['./express', './package.json'])
 // others about 20%. A subpath that outgrows its budget needs a look at what it pulled in, then a
 // deliberate new budget.
 const BUDGET_GZIP_BYTES: Record<string, number> = {
-  '.': 16_750,
+  '.': 18_600, // +2.1 KB: the device index in the session manager and deviceLabel (issue 13)
   './web': 340,
-  './denylist': 5_700,
+  './denylist': 7_900, // +1.9 KB: the device index (Lua scripts, memory and Redis, issue 13)
   './jwt': 19_600,
   './next': 1_200,
   './csrf': 6_100,
@@ -121,6 +121,7 @@ test('cachet + cachet/web, what a Fetch app on the edge ships, stays within its 
   })
   const text = result.outputFiles[0]!.text
   const gzipped = gzipSync(text, { level: 9 }).length
-  console.log(`bundle cachet + cachet/web ${text.length} B min  ${gzipped} B gz  (budget 16900)`)
-  expect(gzipped).toBeLessThanOrEqual(16_900)
+  console.log(`bundle cachet + cachet/web ${text.length} B min  ${gzipped} B gz  (budget 18800)`)
+  // 18 800: +2.1 KB gz for the device index (issue 13), in the bundle even when unused.
+  expect(gzipped).toBeLessThanOrEqual(18_800)
 })

@@ -16,7 +16,9 @@
  * This file is the public front of `cachet/denylist`: the contract (`contract.ts`), the memory
  * store (`memory.ts`), and the Redis store (`redis.ts`) with its client shape (`client.ts`), key
  * layout (`keys.ts`), replies (`replies.ts`), deadline circuit (`circuit.ts`) and local cache
- * (`cache.ts`).
+ * (`cache.ts`); the
+ * opt-in device index (`devices.ts`, with `memory-devices.ts`, `redis-devices.ts` and the Lua of
+ * `device-scripts.ts`).
  *
  * @module
  */
@@ -32,5 +34,14 @@ export type {
   RevocationVersions,
   RevokeUserOptions,
 } from './contract.js'
+export type {
+  DeviceIndex,
+  DeviceRecord,
+  ForgetSessionOptions,
+  ListSessionsOptions,
+  RecordOutcome,
+  RecordSessionOptions,
+  SessionLimitPolicy,
+} from './devices.js'
 export type { MemoryDenylistOptions } from './memory.js'
 export type { RedisDenylist, RedisDenylistOptions } from './redis.js'

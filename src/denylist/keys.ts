@@ -32,13 +32,24 @@ export function keyPart(id: string): string {
 //   <prefix>{s:<sid>}            "1" while the session is revoked (PX = remaining lifetime + skew)
 //   <prefix>{u:<user>}:v         the user's counter (INCR; no TTL)
 //   <prefix>{u:<user>}:k:<sid>   the counter value up to which <sid> survives (PX)
+//   <prefix>{u:<user>}:d         device index: sorted set, member <sid>, score = expiry (ms)
+//   <prefix>{u:<user>}:e         device index: hash, <sid> → the entry (JSON)
+//   <prefix>{u:<user>}:r:<sid>   "1" while <sid> is revoked for <user> through the device index
 //   <prefix>epoch                the global epoch (INCR; no TTL)
 // The user's counter and keep markers share a slot so that one script updates both atomically.
-// The session key is tagged by its own id, so revoking by id alone needs no user id.
+// The session key is tagged by its own id, so revoking by id alone needs no user id. The device
+// index and its revocation markers share the user's slot too, so that one script enforces the
+// session cap and revokes the sessions it evicts, and a check reads the marker in the MGET of
+// the user's slot it sends anyway (no extra command, no extra round trip).
 export interface KeyLayout {
   session(sidPart: string): string
   version(userPart: string): string
   keep(userPart: string, sidPart: string): string
+  devices(userPart: string): string
+  deviceEntries(userPart: string): string
+  /** The revocation marker of one session of a user, i.e. `deviceRevokedPrefix(user) + sid`. */
+  deviceRevoked(userPart: string, sidPart: string): string
+  deviceRevokedPrefix(userPart: string): string
   readonly epoch: string
   readonly channel: string
 }
@@ -48,6 +59,10 @@ export function keyLayout(prefix: string): KeyLayout {
     session: (sidPart) => `${prefix}{s:${sidPart}}`,
     version: (userPart) => `${prefix}{u:${userPart}}:v`,
     keep: (userPart, sidPart) => `${prefix}{u:${userPart}}:k:${sidPart}`,
+    devices: (userPart) => `${prefix}{u:${userPart}}:d`,
+    deviceEntries: (userPart) => `${prefix}{u:${userPart}}:e`,
+    deviceRevoked: (userPart, sidPart) => `${prefix}{u:${userPart}}:r:${sidPart}`,
+    deviceRevokedPrefix: (userPart) => `${prefix}{u:${userPart}}:r:`,
     epoch: `${prefix}epoch`,
     channel: `${prefix}revocations`,
   }

@@ -14,6 +14,8 @@ import {
   validateClaims,
   type Denylist,
 } from './contract.js'
+import type { DeviceIndex } from './devices.js'
+import { createMemoryDevices } from './memory-devices.js'
 
 /** Options of {@link createMemoryDenylist}. */
 export interface MemoryDenylistOptions {
@@ -27,19 +29,20 @@ export interface MemoryDenylistOptions {
  * stamped with a version above zero are then refused, see the README).
  *
  * @param options - `now`: the clock for revocation TTLs.
- * @returns A {@link Denylist}.
+ * @returns A {@link Denylist} with a {@link DeviceIndex}.
  * @throws `ERR_DENYLIST_OPTIONS` when `now` is not a function.
  * @example
  * ```ts
  * const sessions = createSessions({ keys: secret, denylist: createMemoryDenylist() })
  * ```
  */
-export function createMemoryDenylist(options: MemoryDenylistOptions = {}): Denylist {
+export function createMemoryDenylist(options: MemoryDenylistOptions = {}): Denylist & DeviceIndex {
   const now = options.now ?? Date.now
   if (typeof now !== 'function') optionError('now must be a function')
   const revoked = new Map<string, number>() // session id → expiry (ms)
   const versions = new Map<string, number>() // user id → counter
   const kept = new Map<string, Map<string, { version: number; expiresAtMs: number }>>() // user → sid → keep
+  const devices = createMemoryDevices(now)
   let epoch = 0
   let writes = 0
 
@@ -53,6 +56,7 @@ export function createMemoryDenylist(options: MemoryDenylistOptions = {}): Denyl
       for (const [id, keep] of byId) if (keep.expiresAtMs <= t) byId.delete(id)
       if (byId.size === 0) kept.delete(user)
     }
+    devices.sweep()
   }
   const live = (expiresAtMs: number | undefined) => expiresAtMs !== undefined && now() < expiresAtMs
 
@@ -66,7 +70,9 @@ export function createMemoryDenylist(options: MemoryDenylistOptions = {}): Denyl
       const keep =
         claims.userId === undefined ? undefined : kept.get(claims.userId)?.get(claims.sessionId)
       return evaluate(claims, {
-        revoked: live(revoked.get(claims.sessionId)),
+        revoked:
+          live(revoked.get(claims.sessionId)) ||
+          (claims.userId !== undefined && devices.isRevoked(claims.userId, claims.sessionId)),
         userVersion: claims.userId === undefined ? 0 : (versions.get(claims.userId) ?? 0),
         keptUntil: keep !== undefined && live(keep.expiresAtMs) ? keep.version : undefined,
         epoch,
@@ -95,5 +101,6 @@ export function createMemoryDenylist(options: MemoryDenylistOptions = {}): Denyl
     async revokeAll() {
       epoch++
     },
+    ...devices.index,
   }
 }

@@ -20,7 +20,9 @@ import {
   type Denylist,
   type Snapshot,
 } from './contract.js'
+import type { DeviceIndex } from './devices.js'
 import { keyLayout, keyPart, KEEP_SCRIPT, type KeyLayout } from './keys.js'
+import { createRedisDevices } from './redis-devices.js'
 import { incremented, mgetReply, parseCounter, storedCounter } from './replies.js'
 
 // --- Types ---
@@ -55,8 +57,8 @@ export interface RedisDenylistOptions {
   now?: () => number
 }
 
-/** A Redis denylist: a {@link Denylist} with `close()`. */
-export interface RedisDenylist extends Denylist {
+/** A Redis denylist: a {@link Denylist} with a {@link DeviceIndex} and `close()`. */
+export interface RedisDenylist extends Denylist, DeviceIndex {
   /**
    * Stops listening to the client, drops the cache and disconnects the subscriber the denylist
    * created (a subscriber you passed is unsubscribed, not disconnected). The client itself stays
@@ -119,13 +121,13 @@ function checkOptions(client: RedisDenylistClient, options: RedisDenylistOptions
 // --- Reads and writes ---
 
 interface Store {
+  readonly caller: Caller
   readKeys(groups: readonly (readonly string[])[]): Promise<(string | null)[]>
   readSnapshot(sidPart: string, userPart: string | undefined): Promise<Snapshot>
-  write<R>(
-    message: string,
-    send: () => Promise<unknown>,
-    parse: (reply: unknown) => R,
-  ): Promise<void>
+  /** A confirmed write that changes what checks answer: the caches are told afterwards. */
+  write<R>(message: string, send: () => Promise<unknown>, parse: (reply: unknown) => R): Promise<R>
+  /** Drops this instance's cached answers for `message` and tells the other instances. */
+  notify(message: string): Promise<void>
 }
 
 function createStore({
@@ -160,7 +162,13 @@ function createStore({
 
   async function readSnapshot(sidPart: string, userPart: string | undefined): Promise<Snapshot> {
     const groups = [[keys.session(sidPart)], [keys.epoch]]
-    if (userPart !== undefined) groups.push([keys.version(userPart), keys.keep(userPart, sidPart)])
+    // The device index's revocation marker rides in the MGET of the user's slot: no extra command.
+    if (userPart !== undefined)
+      groups.push([
+        keys.version(userPart),
+        keys.keep(userPart, sidPart),
+        keys.deviceRevoked(userPart, sidPart),
+      ])
     const values = await readKeys(groups)
     try {
       const epoch = storedCounter(values[1] ?? null)
@@ -168,7 +176,7 @@ function createStore({
         return { revoked: values[0] !== null, userVersion: 0, keptUntil: undefined, epoch }
       const kept = values[3] ?? null
       return {
-        revoked: values[0] !== null,
+        revoked: values[0] !== null || (values[4] ?? null) !== null,
         epoch,
         userVersion: storedCounter(values[2] ?? null),
         keptUntil: kept === null ? undefined : storedCounter(kept),
@@ -189,17 +197,24 @@ function createStore({
     message: string,
     send: () => Promise<unknown>,
     parse: (reply: unknown) => R,
-  ) {
+  ): Promise<R> {
+    let result: R
     try {
-      await caller.call(send, parse)
+      result = await caller.call(send, parse)
     } finally {
       // Local answers go even when the write is unconfirmed: it may still land.
       cache?.invalidate(message)
     }
     await announce(message)
+    return result
   }
 
-  return { readKeys, readSnapshot, write }
+  async function notify(message: string): Promise<void> {
+    cache?.invalidate(message)
+    await announce(message)
+  }
+
+  return { caller, readKeys, readSnapshot, write, notify }
 }
 
 /** A check's snapshot: from the local cache when it holds a fresh one, else from Redis. */
@@ -332,5 +347,6 @@ export function createRedisDenylist(
       caller.close()
       await cache?.close()
     },
+    ...createRedisDevices({ client, keys, store }),
   }
 }

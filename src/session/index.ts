@@ -11,16 +11,19 @@
 
 export { createSessions } from './manager.js'
 export type { SessionOptions } from './options.js'
+export type { DeviceOptions, LabelContext } from './devices.js'
 export type { DecodeResult, SessionEnvelope, SessionStrategy, StrategyContext } from './strategy.js'
 export type {
   ActiveSession,
   AnonymousSession,
+  DeviceSession,
   ReadOptions,
   RejectReason,
   Session,
   SessionBase,
   SessionCookieSettings,
   SessionInput,
+  SessionRef,
   Sessions,
   SessionState,
   SessionWriter,

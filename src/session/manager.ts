@@ -14,8 +14,17 @@ import {
   type SessionSettings,
 } from './options.js'
 import { readSession, report } from './read.js'
+import { liveEntries, type DeviceSettings } from './devices.js'
 import { denylistCall, SessionImpl } from './session.js'
-import type { ReadOptions, Session, SessionInput, Sessions } from './types.js'
+import type {
+  DeviceSession,
+  ReadOptions,
+  Session,
+  SessionInput,
+  SessionRef,
+  Sessions,
+} from './types.js'
+import { SessionError } from '../errors.js'
 
 /**
  * Creates a session manager. All options are validated here, once.
@@ -50,6 +59,10 @@ export function createSessions<T extends object = Record<string, unknown>>(
       const store = needDenylist(settings)
       await denylistCall(() => store.revokeAll())
     },
+    listSessions: (userId: string, listOptions?: { current?: SessionRef }) =>
+      listSessions(settings, userId, listOptions?.current),
+    revokeOwnSession: (session: SessionRef, sessionId: string) =>
+      revokeOwnSession(settings, session, sessionId),
   })
 }
 
@@ -93,4 +106,54 @@ async function revokeUser<T>(
       ...(except !== undefined ? { exceptSessionId: except } : {}),
     }),
   )
+}
+
+// --- Devices ---
+
+const needDevices = <T>(settings: SessionSettings<T>): DeviceSettings =>
+  settings.devices ?? optionError('listing sessions needs options.devices')
+
+async function listSessions<T>(
+  settings: SessionSettings<T>,
+  userId: string,
+  current: SessionRef | undefined,
+): Promise<DeviceSession[]> {
+  const { index } = needDevices(settings)
+  if (typeof userId !== 'string' || userId.length === 0)
+    optionError('listSessions() needs a user id')
+  const currentId = current?.state === 'active' ? current.id : undefined
+  const { live } = await denylistCall(() => liveEntries(index, userId, settings.now()))
+  return live.map((e) => ({
+    id: e.sessionId,
+    createdAtMs: e.createdAtMs,
+    lastSeenMs: e.lastSeenMs,
+    expiresAtMs: e.expiresAtMs,
+    label: e.label,
+    current: e.sessionId === currentId,
+  }))
+}
+
+async function revokeOwnSession<T>(
+  settings: SessionSettings<T>,
+  session: SessionRef,
+  sessionId: string,
+): Promise<boolean> {
+  const { index } = needDevices(settings)
+  if (session?.state !== 'active' || session.userId === undefined)
+    throw new SessionError(
+      'ERR_SESSION_STATE',
+      'revokeOwnSession() needs an active session with a user',
+    )
+  if (!isSessionId(sessionId)) return false
+  const userId = session.userId
+  const nowMs = settings.now()
+  const ttlSeconds = settings.maxAgeSeconds + settings.skewSeconds
+  // Atomic in the user's slot: removed from the list and revoked for this user, only if listed.
+  const listed = await denylistCall(() =>
+    index.forgetSession(userId, sessionId, { nowMs, ttlSeconds }),
+  )
+  if (!listed) return false
+  // Also by id, for every reader of the denylist (a store without the index's marker).
+  await denylistCall(() => index.revokeSession(sessionId, ttlSeconds))
+  return true
 }

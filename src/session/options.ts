@@ -17,6 +17,7 @@ import { SessionError } from '../errors.js'
 import { createKeyRing, type KeyRing, type KeyRingOptions, type Secret } from '../keys.js'
 import type { StandardSchemaV1 } from '../_internal/standard-schema.js'
 import { nativeBackend, selectBackend } from '../_internal/xaes.js'
+import { resolveDevices, type DeviceOptions, type DeviceSettings } from './devices.js'
 import { MAX_CLOCK_SKEW_SECONDS } from './limits.js'
 import { sealedStrategy } from './sealed.js'
 import type { SessionStrategy, StrategyContext } from './strategy.js'
@@ -43,6 +44,13 @@ export interface SessionOptions<T> {
   denylist?: Denylist
   /** With a denylist that fails: `'deny'` (default, fail closed) or `'allow'`. */
   onDenylistError?: 'deny' | 'allow'
+  /**
+   * Opt-in device index (needs a denylist with one, e.g. `createRedisDenylist`): each user's
+   * signed-in sessions for a "where you're signed in" page (`sessions.listSessions`), and an
+   * optional per-user cap. Written at login, refresh and logout only: an ordinary read costs the
+   * same. `true` for the defaults, or {@link DeviceOptions}.
+   */
+  devices?: boolean | DeviceOptions
   /** Optional Standard Schema (zod, valibot, arktype) the data must pass on read and save. */
   schema?: StandardSchemaV1<unknown, T>
   /** Which user a session belongs to, for "log out everywhere". Default: `data.userId` if a string. */
@@ -74,6 +82,7 @@ export interface SessionSettings<T> {
   readonly skewSeconds: number
   readonly schema: StandardSchemaV1<unknown, T> | undefined
   readonly denylist: Denylist | undefined
+  readonly devices: DeviceSettings | undefined
   readonly onDenylistError: 'deny' | 'allow'
   readonly now: () => number
   readonly userIdOf: (data: T) => string | undefined
@@ -225,6 +234,7 @@ export function resolveOptions<T>(options: SessionOptions<T>): SessionSettings<T
       (options.strategy ?? 'sealed') === 'sealed' ? selectBackend(context.backend).name : undefined,
     schema: options.schema,
     denylist: options.denylist,
+    devices: resolveDevices(options.devices, options.denylist),
     onDenylistError: options.onDenylistError ?? 'deny',
     now: checkedClock(options.now ?? Date.now),
     userIdOf: options.userId ?? defaultUserId,

@@ -5,6 +5,7 @@
 import { selectAuthentic } from '../_internal/authentic.js'
 import { authorizationOf, parseBearer } from '../_internal/bearer.js'
 import { checkRevocation } from '../denylist/check.js'
+import { labelContextOf } from './devices.js'
 import type { SessionSettings } from './options.js'
 import { SessionImpl, validate, type CredentialSource } from './session.js'
 import type { DecodeResult, SessionEnvelope } from './strategy.js'
@@ -128,7 +129,13 @@ export async function readSession<T>(request: ReadRequest<T>): Promise<SessionIm
   const { settings, input, writer } = request
   const credential = credentialOf(settings, input)
   const { present, source } = credential
-  const session = new SessionImpl<T>({ settings, present, source, writer })
+  const session = new SessionImpl<T>({
+    settings,
+    present,
+    source,
+    writer,
+    ...(settings.devices ? { device: labelContextOf(input) } : {}),
+  })
   const rejected = (reason: RejectReason) => {
     report(settings, reason)
     return session.reject(reason)

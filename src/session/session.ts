@@ -9,6 +9,14 @@
 import type { CookieWrite } from '../cookie.js'
 import { isSessionError, SessionError, type SessionIssue } from '../errors.js'
 import { issuesOf, type StandardSchemaV1 } from '../_internal/standard-schema.js'
+import {
+  labelFor,
+  recordLogin,
+  touchDue,
+  type DeviceSettings,
+  type LabelContext,
+} from './devices.js'
+import { deviceLabel } from '../user-agent.js'
 import { newSessionId } from './ids.js'
 import type { SessionSettings } from './options.js'
 import { stateOf } from './reasons.js'
@@ -25,6 +33,8 @@ export interface SessionParts<T> {
   readonly present: readonly string[]
   readonly source: CredentialSource
   readonly writer: SessionWriter | undefined
+  /** The request, for the device label (only used with `devices`). */
+  readonly device?: LabelContext
 }
 
 type Validated<T> =
@@ -69,11 +79,43 @@ export function revocationTtl(
   return Math.max(1, Math.ceil((expiresAtMs - settings.now()) / 1000) + settings.skewSeconds)
 }
 
+/** The interval at which the device index's "last seen" moves: the refresh interval, or 5 min. */
+const touchIntervalMs = (
+  settings: Pick<SessionSettings<unknown>, 'refreshSeconds' | 'maxAgeSeconds'>,
+) => (settings.refreshSeconds ?? Math.min(300, settings.maxAgeSeconds)) * 1000
+
+/** A device index write: a cap refusal stays itself, any other failure is unavailable. */
+async function deviceCall(call: () => Promise<void>): Promise<void> {
+  try {
+    await call()
+  } catch (cause) {
+    if (
+      isSessionError(cause, 'ERR_SESSION_LIMIT') ||
+      isSessionError(cause, 'ERR_DENYLIST_UNAVAILABLE')
+    )
+      throw cause
+    throw new SessionError(
+      'ERR_DENYLIST_UNAVAILABLE',
+      'the device index did not confirm the login',
+      {
+        cause,
+      },
+    )
+  }
+}
+
 /** The fields `save()` restores when it fails. */
 type Snapshot<T> = Pick<
   SessionImpl<T>,
   'state' | 'reason' | 'id' | 'data' | 'userId' | 'createdAtMs' | 'expiresAtMs'
 > & { readonly userVersion: number | undefined; readonly epoch: number | undefined }
+
+/** A session that ends (regenerate, destroy, a switch of user). */
+interface Ended {
+  readonly id: string
+  readonly expiresAtMs: number
+  readonly userId: string | undefined
+}
 
 /** The one implementation of {@link Session}; `state` tells which of its two shapes it has. */
 export class SessionImpl<T> {
@@ -90,6 +132,7 @@ export class SessionImpl<T> {
   readonly #settings: SessionSettings<T>
   readonly #present: readonly string[]
   readonly #writer: SessionWriter | undefined
+  readonly #device: LabelContext
   #lastSeenMs: number | undefined = undefined
   #userVersion: number | undefined = undefined
   #epoch: number | undefined = undefined
@@ -99,6 +142,7 @@ export class SessionImpl<T> {
     this.#present = parts.present
     this.#writer = parts.writer
     this.source = parts.source
+    this.#device = parts.device ?? { userAgent: undefined, headers: undefined }
   }
 
   get idleExpiresAtMs(): number | undefined {
@@ -143,6 +187,7 @@ export class SessionImpl<T> {
 
   /** Re-issues the cookie (rolling refresh, re-seal under the current key). */
   async refresh(nowMs: number): Promise<void> {
+    const previousMs = this.#lastSeenMs!
     try {
       await this.#issue(nowMs)
     } catch {
@@ -154,6 +199,56 @@ export class SessionImpl<T> {
     // save(); the new token is in session.token for the app to hand back.
     if (this.source === 'bearer') this.writes = []
     this.#pushAtRead(this.writes)
+    await this.#touchDevice(previousMs, nowMs).catch(() => {})
+  }
+
+  // --- Device index ---
+
+  #devices(): DeviceSettings | undefined {
+    return this.userId === undefined ? undefined : this.#settings.devices
+  }
+
+  #deviceRecord(nowMs: number, label: string) {
+    return {
+      sessionId: this.id,
+      createdAtMs: this.createdAtMs!,
+      lastSeenMs: nowMs,
+      expiresAtMs: this.expiresAtMs!,
+      label,
+      ...(this.#userVersion !== undefined ? { userVersion: this.#userVersion } : {}),
+      ...(this.#epoch !== undefined ? { epoch: this.#epoch } : {}),
+    }
+  }
+
+  // "Last seen" moves at most once per interval, and only from a request that says what it is
+  // (headers, or the app's label function): a bare cookie string would overwrite the label.
+  async #touchDevice(previousMs: number, nowMs: number): Promise<void> {
+    const devices = this.#devices()
+    if (!devices) return
+    const entry = { createdAtMs: this.createdAtMs!, previousMs, nowMs }
+    if (!touchDue(entry, touchIntervalMs(this.#settings))) return
+    const label = await labelFor(devices, this.#device)
+    if (label === undefined) return
+    await devices.index.recordSession(this.userId!, this.#deviceRecord(nowMs, label), {
+      nowMs,
+      clockSkewSeconds: this.#settings.skewSeconds,
+    })
+  }
+
+  // A login: recorded before the cookie goes out, so that a refusal at the cap sends nothing.
+  async #recordLogin(nowMs: number): Promise<void> {
+    const devices = this.#devices()
+    if (!devices) return
+    const ttlSeconds = revocationTtl(this.#settings, this.expiresAtMs!)
+    const label = (await labelFor(devices, this.#device)) ?? deviceLabel(undefined)
+    const record = this.#deviceRecord(nowMs, label)
+    await deviceCall(() =>
+      recordLogin(
+        devices,
+        { userId: this.userId!, record, ttlSeconds },
+        this.#settings.skewSeconds,
+      ),
+    )
   }
 
   // A write due at read time goes out at once. Where the framework refuses it (a Server
@@ -212,22 +307,35 @@ export class SessionImpl<T> {
     const nowMs = settings.now()
     const userId = settings.userIdOf(value)
     const previous = this.#snapshot()
+    const previousSeenMs = this.#lastSeenMs
+    const { writes: previousWrites, token: previousToken } = this
     const switchesUser = this.state === 'active' && userId !== this.userId
-    if (this.state !== 'active' || switchesUser)
-      await this.#startLifetime(userId, nowMs, switchesUser)
+    const startsLifetime = this.state !== 'active' || switchesUser
+    if (startsLifetime) await this.#startLifetime(userId, nowMs, switchesUser)
     this.state = 'active'
     this.reason = undefined
     this.data = value
     this.userId = userId
     try {
       await this.#issue(nowMs)
+      if (startsLifetime) await this.#recordLogin(nowMs)
     } catch (error) {
+      // Nothing of a refused login leaves: not the cookie, not the token.
       this.#restore(previous)
+      this.#lastSeenMs = previousSeenMs
+      this.writes = previousWrites
+      this.token = previousToken
       throw error
     }
     this.#push(this.writes)
+    if (!startsLifetime && previousSeenMs !== undefined)
+      await this.#touchDevice(previousSeenMs, nowMs).catch(() => {})
     if (switchesUser && previous.expiresAtMs !== undefined) {
-      await this.#revoke({ id: previous.id, expiresAtMs: previous.expiresAtMs })
+      await this.#revoke({
+        id: previous.id,
+        expiresAtMs: previous.expiresAtMs,
+        userId: previous.userId,
+      })
     }
   }
 
@@ -277,15 +385,28 @@ export class SessionImpl<T> {
     if (old) await this.#revoke(old)
   }
 
-  #activeId(): { id: string; expiresAtMs: number } | undefined {
-    return this.state === 'active' ? { id: this.id, expiresAtMs: this.expiresAtMs! } : undefined
+  #activeId(): Ended | undefined {
+    return this.state === 'active'
+      ? { id: this.id, expiresAtMs: this.expiresAtMs!, userId: this.userId }
+      : undefined
   }
 
-  async #revoke(old: { id: string; expiresAtMs: number }): Promise<void> {
-    const denylist = this.#settings.denylist
+  // The id goes on the denylist; with the device index, the entry goes too (in parallel: both
+  // must be confirmed).
+  async #revoke(old: Ended): Promise<void> {
+    const { denylist, devices } = this.#settings
     if (!denylist) return
     const ttl = revocationTtl(this.#settings, old.expiresAtMs)
-    await denylistCall(() => denylist.revokeSession(old.id, ttl))
+    const nowMs = this.#settings.now()
+    const userId = old.userId
+    await Promise.all([
+      denylistCall(() => denylist.revokeSession(old.id, ttl)),
+      devices && userId !== undefined
+        ? denylistCall(() =>
+            devices.index.forgetSession(userId, old.id, { nowMs, ttlSeconds: ttl }),
+          )
+        : undefined,
+    ])
   }
 
   #snapshot(): Snapshot<T> {

@@ -159,4 +159,40 @@ export interface Sessions<T> {
   revokeUser(userId: string, options?: { except?: string }): Promise<void>
   /** Revokes every session (needs a denylist). */
   revokeAll(): Promise<void>
+  /**
+   * The user's signed-in sessions, most recently seen first (needs `devices`). Sessions revoked
+   * in any way (logout, `revoke`, `revokeUser`, `revokeAll`, the cap) are left out. Costs one
+   * round trip for the list plus one check per entry, sent together.
+   * @param options.current The request's session, marked `current: true` in the list.
+   * @throws `ERR_SESSION_OPTIONS` without `devices`; `ERR_DENYLIST_UNAVAILABLE`.
+   */
+  listSessions(userId: string, options?: { current?: SessionRef }): Promise<DeviceSession[]>
+  /**
+   * Signs out one of the user's other sessions ("sign out this device"), by an id from
+   * `listSessions`: revoked only if it is listed under `session`'s user, so that a user can only
+   * end their own sessions. Needs `devices`.
+   * @returns True when the session was the user's and is now revoked; false otherwise (nothing
+   *   changed for anyone else).
+   * @throws `ERR_SESSION_STATE` when `session` is not active with a user; `ERR_SESSION_OPTIONS`
+   *   without `devices`; `ERR_DENYLIST_UNAVAILABLE`.
+   */
+  revokeOwnSession(session: SessionRef, sessionId: string): Promise<boolean>
+}
+
+/** What `listSessions` and `revokeOwnSession` need of a session (a read-only one will do). */
+export type SessionRef = Pick<SessionBase<unknown>, 'id'> & {
+  readonly state: SessionState
+  readonly userId: string | undefined
+}
+
+/** One signed-in session of a user, as `sessions.listSessions()` shows it. Times in ms since epoch. */
+export interface DeviceSession {
+  readonly id: string
+  readonly createdAtMs: number
+  readonly lastSeenMs: number
+  readonly expiresAtMs: number
+  /** The label stored at login (default: from the User-Agent, e.g. "Firefox 133 on Linux"). */
+  readonly label: string
+  /** True for the session passed as `options.current`. */
+  readonly current: boolean
 }

@@ -2,7 +2,7 @@
 
 import { Cluster, Redis } from 'ioredis'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { denylistContract } from '../helpers/denylist-contract.js'
+import { denylistContract, deviceIndexContract } from '../helpers/denylist-contract.js'
 import { eventually, startRedisCluster, type RedisCluster } from '../helpers/redis-server.mjs'
 import {
   freshPrefix,
@@ -15,6 +15,9 @@ import {
   login,
   stateOf,
 } from '../helpers/denylist-fixtures.js'
+
+const admin0Exists = async (admins: Redis[], key: string) =>
+  (await Promise.all(admins.map((a) => a.exists(key).catch(() => 0)))).some((n) => n === 1)
 
 // --- Redis Cluster ---
 
@@ -31,17 +34,28 @@ describe('Redis denylist, Cluster (three masters)', () => {
   })
 
   denylistContract('Redis Cluster', () => redisDenylist(client, { prefix: freshPrefix() }))
+  deviceIndexContract('Redis Cluster', () => redisDenylist(client, { prefix: freshPrefix() }))
 
-  test("one user's counter and keep markers share a slot; a check is one MGET per slot, sent together", async () => {
+  test("one user's counter, keep markers and device index share a slot; a check is one MGET per slot, sent together", async () => {
     const prefix = freshPrefix()
     const d = redisDenylist(client, { prefix })
     await d.revokeUser('alice', { exceptSessionId: 's1' })
+    const nowMs = Date.now()
+    const device = { createdAtMs: nowMs, lastSeenMs: nowMs, expiresAtMs: nowMs + 60_000, label: '' }
+    await d.recordSession('alice', { sessionId: 's1', ...device }, { nowMs })
+    await d.recordSession('alice', { sessionId: 's2', ...device }, { nowMs, maxSessions: 1 })
     const slots = await Promise.all(
-      [`${prefix}{u:alice}:v`, `${prefix}{u:alice}:k:s1`, `${prefix}{u:alice}:k:other`].map((k) =>
-        admins[0]!.cluster('KEYSLOT', k),
-      ),
+      [
+        `${prefix}{u:alice}:v`,
+        `${prefix}{u:alice}:k:s1`,
+        `${prefix}{u:alice}:k:other`,
+        `${prefix}{u:alice}:d`,
+        `${prefix}{u:alice}:e`,
+        `${prefix}{u:alice}:r:s1`,
+      ].map((k) => admins[0]!.cluster('KEYSLOT', k)),
     )
     expect(new Set(slots).size).toBe(1)
+    expect(await admin0Exists(admins, `${prefix}{u:alice}:r:s1`)).toBe(true)
     const check = await commandsOf(admins, () =>
       d.check({ sessionId: 's1', userId: 'alice', userVersion: 0, epoch: 0 }),
     )

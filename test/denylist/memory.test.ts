@@ -2,12 +2,13 @@
 
 import { describe, expect, test } from 'vitest'
 import { createMemoryDenylist } from '../../src/denylist/index.js'
-import { denylistContract } from '../helpers/denylist-contract.js'
+import { denylistContract, deviceIndexContract } from '../helpers/denylist-contract.js'
 
 // --- Memory ---
 
 describe('memory denylist', () => {
   denylistContract('memory', () => createMemoryDenylist())
+  deviceIndexContract('memory', () => createMemoryDenylist())
 
   test('expires revocations and exceptions by its clock', async () => {
     let now = 1_000_000

@@ -5,7 +5,12 @@ import { Redis } from 'ioredis'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { createRedisDenylist, type RedisDenylistOptions } from '../../src/denylist/index.js'
 import type { SessionOptions } from '../../src/session/index.js'
-import { denylistContract, HOSTILE_IDS, rejectsWith } from '../helpers/denylist-contract.js'
+import {
+  denylistContract,
+  deviceIndexContract,
+  HOSTILE_IDS,
+  rejectsWith,
+} from '../helpers/denylist-contract.js'
 import { eventually, startRedis, type RedisServer } from '../helpers/redis-server.mjs'
 import {
   freshPrefix,
@@ -38,6 +43,7 @@ describe('Redis denylist, single server', () => {
   })
 
   denylistContract('Redis', () => redisDenylist(client, { prefix: freshPrefix() }))
+  deviceIndexContract('Redis', () => redisDenylist(client, { prefix: freshPrefix() }))
 
   test('stores a session revocation with the TTL given and counters without one (PTTL)', async () => {
     const prefix = freshPrefix()
@@ -165,6 +171,64 @@ describe('Redis denylist, single server', () => {
           if (where === 'epoch') await rejectsWith(d.revokeAll(), 'ERR_DENYLIST_UNAVAILABLE')
         }
       }
+    }
+  })
+
+  test("the device index: two keys in the user's slot, expiring with the latest session (PTTL); a check still reads one MGET", async () => {
+    const prefix = freshPrefix()
+    const d = redisDenylist(client, { prefix })
+    const nowMs = Date.now()
+    const entry = (sessionId: string, lifetimeMs: number) => ({
+      sessionId,
+      createdAtMs: nowMs,
+      lastSeenMs: nowMs,
+      expiresAtMs: nowMs + lifetimeMs,
+      label: 'Firefox on Linux',
+    })
+    await d.recordSession('alice', entry('s1', 600_000), { nowMs })
+    await d.recordSession('alice', entry('s2', 3_600_000), { nowMs })
+    expect((await admin.keys(`${prefix}*`)).sort()).toEqual([
+      `${prefix}{u:alice}:d`,
+      `${prefix}{u:alice}:e`,
+    ])
+    for (const key of [`${prefix}{u:alice}:d`, `${prefix}{u:alice}:e`]) {
+      const pttl = await admin.pttl(key)
+      expect(pttl).toBeGreaterThan(3_500_000)
+      expect(pttl).toBeLessThanOrEqual(3_600_000)
+    }
+    expect(await admin.zscore(`${prefix}{u:alice}:d`, 's1')).toBe(String(nowMs + 600_000))
+    // No raw IP, nothing but what was given: id, times, label.
+    expect(JSON.parse((await admin.hget(`${prefix}{u:alice}:e`, 's2'))!)).toEqual({
+      i: 's2',
+      c: nowMs,
+      l: nowMs,
+      e: nowMs + 3_600_000,
+      b: 'Firefox on Linux',
+    })
+    expect(
+      await commandsOf([admin], () =>
+        d.check({ sessionId: 's1', userId: 'alice', userVersion: 0, epoch: 0 }),
+      ),
+    ).toEqual({ mget: 1 })
+    expect(await d.forgetSession('alice', 's1', { nowMs, ttlSeconds: 60 })).toBe(true)
+    const marker = await admin.pttl(`${prefix}{u:alice}:r:s1`)
+    expect(marker).toBeGreaterThan(50_000)
+    expect(marker).toBeLessThanOrEqual(60_000)
+    // The whole index disappears by itself once every session has expired.
+    const short = freshPrefix()
+    const e = redisDenylist(client, { prefix: short })
+    await e.recordSession('bob', entry('s3', 100), { nowMs })
+    await eventually(async () => (await admin.keys(`${short}*`)).length === 0)
+  })
+
+  test('a malformed device entry fails listSessions with ERR_DENYLIST_UNAVAILABLE', async () => {
+    const prefix = freshPrefix()
+    const d = redisDenylist(client, { prefix })
+    const nowMs = Date.now()
+    for (const garbage of ['{', '{}', '{"i":"s1","c":1,"l":1,"e":1,"b":7}', 'null']) {
+      await admin.zadd(`${prefix}{u:alice}:d`, nowMs + 60_000, 's1')
+      await admin.hset(`${prefix}{u:alice}:e`, 's1', garbage)
+      await rejectsWith(d.listSessions('alice', { nowMs }), 'ERR_DENYLIST_UNAVAILABLE')
     }
   })
 

@@ -252,6 +252,58 @@ async function journey(app: App, user: string, kid: string): Promise<void> {
   await context.close()
 }
 
+const FIREFOX_UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
+const SAFARI_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1'
+
+/**
+ * The Devices page (issue 13) with two browsers: the second device appears on the first one's
+ * list, is signed out from there, and its next request is refused.
+ */
+async function devicesJourney(app: App, user: string): Promise<void> {
+  const laptop = await browser.newContext({ userAgent: FIREFOX_UA })
+  const phone = await browser.newContext({ userAgent: SAFARI_UA })
+  const laptopPage = await laptop.newPage()
+  const phonePage = await phone.newPage()
+  await signIn(laptopPage, app, user)
+  await laptopPage.goto(`${app.url}/devices`)
+  expect(await laptopPage.locator('[data-testid=device]').count()).toBe(1)
+  await signIn(phonePage, app, user)
+  await laptopPage.reload()
+  const rows = laptopPage.locator('[data-testid=device]')
+  expect(await rows.count()).toBe(2)
+  expect(await laptopPage.textContent('[data-current=true] [data-testid=label]')).toBe(
+    'Firefox 133 on Linux',
+  )
+  expect(await laptopPage.textContent('[data-current=false] [data-testid=label]')).toBe(
+    'Safari 17 on iPhone',
+  )
+  // The phone's own list marks the phone as this device.
+  await phonePage.goto(`${app.url}/devices`)
+  expect(await phonePage.textContent('[data-current=true] [data-testid=label]')).toBe(
+    'Safari 17 on iPhone',
+  )
+  const phoneCookie = await sessionCookie(phone)
+  await laptopPage.click('[data-current=false] button:text-is("Sign out this device")')
+  await laptopPage.waitForURL(`${app.url}/devices`)
+  await laptopPage.waitForFunction(
+    () => document.querySelectorAll('[data-testid=device]').length === 1,
+  )
+  expect(await laptopPage.textContent('[data-current=true] [data-testid=label]')).toBe(
+    'Firefox 133 on Linux',
+  )
+  // The phone's next request is refused: revoked server-side, its cookie untouched until then.
+  expect(await sessionCookie(phone)).toBe(phoneCookie)
+  await phonePage.goto(`${app.url}/dashboard`)
+  expect(new URL(phonePage.url()).pathname).toBe('/signin')
+  await phonePage.goto(`${app.url}/`)
+  expect(await phonePage.textContent('[data-testid=state]')).toBe('revoked')
+  expect(await phonePage.textContent('[data-testid=reason]')).toBe('session-revoked')
+  await laptopPage.screenshot({ path: path.join(OUTPUT, 'next-app-devices.png'), fullPage: true })
+  await laptop.close()
+  await phone.close()
+}
+
 /** Tampered, truncated and foreign cookies: an anonymous page, never an error page. */
 async function hostileCookies(app: App, user: string): Promise<void> {
   const context = await browser.newContext()
@@ -278,11 +330,12 @@ async function hostileCookies(app: App, user: string): Promise<void> {
 }
 
 describe('examples/next-app in Chromium', () => {
-  test('memory denylist: every context, revocation across browsers, hostile cookies', async () => {
+  test('memory denylist: every context, revocation across browsers, hostile cookies, the Devices page', async () => {
     const app = await startApp(KEYS_V1)
     try {
       await journey(app, 'ada', 'k1')
       await hostileCookies(app, 'ada')
+      await devicesJourney(app, 'hedy')
       // A signed-in page, for people reading the test output.
       const context = await browser.newContext()
       const page = await context.newPage()
@@ -359,6 +412,7 @@ describe('examples/next-app in Chromium', () => {
       const app = await startApp({ ...KEYS_V2, REDIS_URL: `redis://127.0.0.1:${redis.port}` })
       try {
         await journey(app, 'barbara', 'k2')
+        await devicesJourney(app, 'margaret')
         // The revocations went to Redis, not to a memory denylist.
         expect(await rawCommand(redis.port, 'DBSIZE')).toMatch(/^:[1-9]\d*\r\n$/)
         expect(app.log()).not.toMatch(/⨯|Error:/)

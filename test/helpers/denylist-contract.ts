@@ -2,7 +2,13 @@
 // single server, Redis Cluster). Each test asks the factory for a fresh, empty store.
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import type { Denylist, RevocationClaims } from '../../src/denylist/index.js'
+import type {
+  Denylist,
+  DeviceIndex,
+  DeviceRecord,
+  RecordSessionOptions,
+  RevocationClaims,
+} from '../../src/denylist/index.js'
 import { isSessionError, type SessionErrorCode } from '../../src/errors.js'
 import { eventually } from './redis-server.mjs'
 
@@ -225,6 +231,242 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
       await rejectsWith(d.current(7 as unknown as string), 'ERR_DENYLIST_OPTIONS')
       // Nothing was written by the refused calls.
       expect(await d.current('alice')).toEqual({ userVersion: 0, epoch: 0 })
+      expect(await d.check(claims(sid(1), 'alice'))).toBe('ok')
+    })
+  })
+}
+
+// --- Device index ---
+
+const T0 = 1_700_000_000_000
+const HOUR = 3_600_000
+const device = (
+  sessionId: string,
+  createdAtMs: number,
+  extra: Partial<DeviceRecord> = {},
+): DeviceRecord => ({
+  sessionId,
+  createdAtMs,
+  lastSeenMs: createdAtMs,
+  expiresAtMs: createdAtMs + HOUR,
+  label: `device ${sessionId}`,
+  ...extra,
+})
+
+/** The device index contract, run against every store that implements it. */
+export function deviceIndexContract(
+  name: string,
+  make: () => (Denylist & DeviceIndex) | Promise<Denylist & DeviceIndex>,
+): void {
+  describe(`Device index contract: ${name}`, () => {
+    test('a fresh index lists nothing; recorded sessions are listed most recently seen first', async () => {
+      const d = await make()
+      expect(await d.listSessions('alice', { nowMs: T0 })).toEqual([])
+      const a = device(sid(1), T0)
+      const b = device(sid(2), T0 + 10, { label: 'Firefox on Linux', userVersion: 3, epoch: 1 })
+      expect(await d.recordSession('alice', a, { nowMs: T0 })).toEqual({
+        recorded: true,
+        evicted: [],
+      })
+      await d.recordSession('alice', b, { nowMs: T0 + 10 })
+      await d.recordSession('bob', device(sid(3), T0), { nowMs: T0 })
+      expect(await d.listSessions('alice', { nowMs: T0 + 20 })).toEqual([b, a])
+      // A refresh updates the entry in place (one entry per session).
+      const seen = { ...a, lastSeenMs: T0 + 50 }
+      await d.recordSession('alice', seen, { nowMs: T0 + 50 })
+      expect(await d.listSessions('alice', { nowMs: T0 + 60 })).toEqual([seen, b])
+      expect((await d.listSessions('bob', { nowMs: T0 })).map((e) => e.sessionId)).toEqual([sid(3)])
+    })
+
+    test('index entries expire with the session: listed at expiry - 1, gone at expiry', async () => {
+      const d = await make()
+      await d.recordSession('alice', device(sid(1), T0, { expiresAtMs: T0 + 1000 }), {
+        nowMs: T0,
+      })
+      await d.recordSession('alice', device(sid(2), T0, { expiresAtMs: T0 + 5000 }), {
+        nowMs: T0,
+      })
+      const ids = async (nowMs: number) =>
+        (await d.listSessions('alice', { nowMs })).map((e) => e.sessionId).sort()
+      expect(await ids(T0 + 999)).toEqual([sid(1), sid(2)])
+      expect(await ids(T0 + 1000)).toEqual([sid(2)])
+      expect(await ids(T0 + 5000)).toEqual([])
+      // An expired entry takes no place under the cap.
+      const late = await d.recordSession('alice', device(sid(3), T0 + 1000), {
+        nowMs: T0 + 1000,
+        maxSessions: 2,
+        policy: 'refuse-new',
+      })
+      expect(late).toEqual({ recorded: true, evicted: [] })
+      expect(await ids(T0 + 1000)).toEqual([sid(2), sid(3)])
+    })
+
+    test("'refuse-new' at the cap records nothing; a listed session still refreshes", async () => {
+      const d = await make()
+      const cap = { maxSessions: 2, policy: 'refuse-new' } as const
+      await d.recordSession('alice', device(sid(1), T0), { nowMs: T0, ...cap })
+      await d.recordSession('alice', device(sid(2), T0 + 1), { nowMs: T0 + 1, ...cap })
+      expect(
+        await d.recordSession('alice', device(sid(3), T0 + 2), { nowMs: T0 + 2, ...cap }),
+      ).toEqual({ recorded: false, evicted: [] })
+      const refreshed = device(sid(1), T0, { lastSeenMs: T0 + 3 })
+      expect((await d.recordSession('alice', refreshed, { nowMs: T0 + 3, ...cap })).recorded).toBe(
+        true,
+      )
+      expect((await d.listSessions('alice', { nowMs: T0 + 3 })).map((e) => e.sessionId)).toEqual([
+        sid(1),
+        sid(2),
+      ])
+      // Refused means nothing was written: the refused id is not revoked.
+      expect(await d.check(claims(sid(3), 'alice'))).toBe('ok')
+      // Another user has their own places.
+      expect(
+        (await d.recordSession('bob', device(sid(4), T0), { nowMs: T0, ...cap })).recorded,
+      ).toBe(true)
+    })
+
+    test("'revoke-oldest' at the cap revokes the session that expires first, in the same step", async () => {
+      const d = await make()
+      const cap = { maxSessions: 2, policy: 'revoke-oldest' } as const
+      await d.recordSession('alice', device(sid(1), T0), { nowMs: T0, ...cap })
+      await d.recordSession('alice', device(sid(2), T0 + 1), { nowMs: T0 + 1, ...cap })
+      const outcome = await d.recordSession('alice', device(sid(3), T0 + 2), {
+        nowMs: T0 + 2,
+        ...cap,
+      })
+      expect(outcome).toEqual({ recorded: true, evicted: [sid(1)] })
+      expect((await d.listSessions('alice', { nowMs: T0 + 2 })).map((e) => e.sessionId)).toEqual([
+        sid(3),
+        sid(2),
+      ])
+      expect(await d.check(claims(sid(1), 'alice'))).toBe('session-revoked')
+      expect(await d.check(claims(sid(2), 'alice'))).toBe('ok')
+      // An evicted session is never listed again, even by a late refresh.
+      expect((await d.recordSession('alice', device(sid(1), T0), { nowMs: T0 + 3 })).recorded).toBe(
+        false,
+      )
+      expect(await d.listSessions('alice', { nowMs: T0 + 3 })).toHaveLength(2)
+    })
+
+    test('two concurrent logins at the cap: exactly the places left are taken (refuse-new), never more than the cap (revoke-oldest)', async () => {
+      const d = await make()
+      const refuse = { maxSessions: 3, policy: 'refuse-new' } as const
+      await d.recordSession('alice', device(sid(1), T0), { nowMs: T0, ...refuse })
+      await d.recordSession('alice', device(sid(2), T0), { nowMs: T0, ...refuse })
+      const two = await Promise.all(
+        [sid(10), sid(11)].map((id) =>
+          d.recordSession('alice', device(id, T0 + 1), { nowMs: T0 + 1, ...refuse }),
+        ),
+      )
+      expect(two.filter((o) => o.recorded)).toHaveLength(1)
+      const many = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          d.recordSession('alice', device(sid(20 + i), T0 + 2), { nowMs: T0 + 2, ...refuse }),
+        ),
+      )
+      expect(many.filter((o) => o.recorded)).toHaveLength(0)
+      expect(await d.listSessions('alice', { nowMs: T0 + 2 })).toHaveLength(3)
+
+      const oldest = { maxSessions: 3, policy: 'revoke-oldest' } as const
+      const rush = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          d.recordSession('bob', device(sid(40 + i), T0 + i), { nowMs: T0 + 20, ...oldest }),
+        ),
+      )
+      expect(rush.every((o) => o.recorded)).toBe(true)
+      const evicted = rush.flatMap((o) => o.evicted)
+      expect(evicted).toHaveLength(9)
+      const listed = (await d.listSessions('bob', { nowMs: T0 + 20 })).map((e) => e.sessionId)
+      expect(listed).toHaveLength(3)
+      expect(new Set([...evicted, ...listed]).size).toBe(12)
+      for (const id of evicted) expect(await d.check(claims(id, 'bob'))).toBe('session-revoked')
+      for (const id of listed) expect(await d.check(claims(id, 'bob'))).toBe('ok')
+    })
+
+    test('forgetSession removes and revokes a listed session for its user only; never listed again', async () => {
+      const d = await make()
+      await d.recordSession('alice', device(sid(1), T0), { nowMs: T0 })
+      await d.recordSession('alice', device(sid(2), T0), { nowMs: T0 })
+      await d.recordSession('bob', device(sid(3), T0), { nowMs: T0 })
+      expect(await d.forgetSession('alice', sid(1), { nowMs: T0 + 1, ttlSeconds: 3600 })).toBe(true)
+      expect((await d.listSessions('alice', { nowMs: T0 + 1 })).map((e) => e.sessionId)).toEqual([
+        sid(2),
+      ])
+      expect(await d.check(claims(sid(1), 'alice'))).toBe('session-revoked')
+      expect(await d.check(claims(sid(2), 'alice'))).toBe('ok')
+      // A refresh racing with the sign-out cannot bring the device back.
+      expect((await d.recordSession('alice', device(sid(1), T0), { nowMs: T0 + 2 })).recorded).toBe(
+        false,
+      )
+      expect(await d.listSessions('alice', { nowMs: T0 + 2 })).toHaveLength(1)
+      // Bob's session named under alice: not listed there, and bob's session stays valid.
+      expect(await d.forgetSession('alice', sid(3), { nowMs: T0 + 3, ttlSeconds: 3600 })).toBe(
+        false,
+      )
+      expect(await d.check(claims(sid(3), 'bob'))).toBe('ok')
+      expect(await d.listSessions('bob', { nowMs: T0 + 3 })).toHaveLength(1)
+      // An expired entry is not "listed".
+      await d.recordSession('carol', device(sid(4), T0, { expiresAtMs: T0 + 10 }), { nowMs: T0 })
+      expect(await d.forgetSession('carol', sid(4), { nowMs: T0 + 10, ttlSeconds: 60 })).toBe(false)
+    })
+
+    test('the revocation of a forgotten session ends after its TTL', async () => {
+      const d = await make()
+      await d.forgetSession('alice', sid(1), { nowMs: T0, ttlSeconds: 0.05 })
+      await d.forgetSession('alice', sid(2), { nowMs: T0, ttlSeconds: 3600 })
+      await eventually(async () => (await d.check(claims(sid(1), 'alice'))) === 'ok')
+      expect(await d.check(claims(sid(2), 'alice'))).toBe('session-revoked')
+    })
+
+    test('hostile user and session ids keep separate lists', async () => {
+      const d = await make()
+      const ids = HOSTILE_IDS.slice(0, 20)
+      for (const [i, id] of ids.entries())
+        await d.recordSession(id, device(id, T0 + i), { nowMs: T0, maxSessions: 1 })
+      for (const [i, id] of ids.entries()) {
+        const listed = await d.listSessions(id, { nowMs: T0 })
+        expect(listed).toEqual([device(id, T0 + i)])
+      }
+      await d.forgetSession(ids[0]!, ids[0]!, { nowMs: T0, ttlSeconds: 60 })
+      expect(await d.listSessions(ids[1]!, { nowMs: T0 })).toHaveLength(1)
+      expect(await d.check(claims(ids[1]!, ids[1]))).toBe('ok')
+    })
+
+    test('refuses invalid arguments with ERR_DENYLIST_OPTIONS and writes nothing', async () => {
+      const d = await make()
+      const ok = device(sid(1), T0)
+      const bad: [string, DeviceRecord, Record<string, unknown>][] = [
+        ['', ok, { nowMs: T0 }],
+        ['alice', { ...ok, sessionId: '' }, { nowMs: T0 }],
+        ['alice', { ...ok, label: 'x'.repeat(201) }, { nowMs: T0 }],
+        ['alice', { ...ok, label: 7 as unknown as string }, { nowMs: T0 }],
+        ['alice', { ...ok, expiresAtMs: 1.5 }, { nowMs: T0 }],
+        ['alice', { ...ok, createdAtMs: -1 }, { nowMs: T0 }],
+        ['alice', ok, { nowMs: Number.NaN }],
+        ['alice', ok, {}],
+        ['alice', ok, { nowMs: T0, maxSessions: 0 }],
+        ['alice', ok, { nowMs: T0, maxSessions: 1001 }],
+        ['alice', ok, { nowMs: T0, maxSessions: 1.5 }],
+        ['alice', ok, { nowMs: T0, maxSessions: 2, policy: 'drop' }],
+        ['alice', ok, { nowMs: T0, clockSkewSeconds: -1 }],
+      ]
+      for (const [user, record, options] of bad) {
+        await rejectsWith(
+          d.recordSession(user, record, options as unknown as RecordSessionOptions),
+          'ERR_DENYLIST_OPTIONS',
+        )
+      }
+      await rejectsWith(d.listSessions('', { nowMs: T0 }), 'ERR_DENYLIST_OPTIONS')
+      await rejectsWith(d.listSessions('alice', { nowMs: -1 }), 'ERR_DENYLIST_OPTIONS')
+      await rejectsWith(
+        d.forgetSession('alice', '', { nowMs: T0, ttlSeconds: 60 }),
+        'ERR_DENYLIST_OPTIONS',
+      )
+      await rejectsWith(
+        d.forgetSession('alice', sid(1), { nowMs: T0, ttlSeconds: 0 }),
+        'ERR_DENYLIST_OPTIONS',
+      )
+      expect(await d.listSessions('alice', { nowMs: T0 })).toEqual([])
       expect(await d.check(claims(sid(1), 'alice'))).toBe('ok')
     })
   })

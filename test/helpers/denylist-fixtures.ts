@@ -54,6 +54,8 @@ export function redisClient(port: number, extra: RedisOptions = {}): Redis {
     ...extra,
   })
   client.on('error', () => {})
+  // Each denylist listens for 'ready'; the contract suites create dozens per client.
+  client.setMaxListeners(200)
   clients.push(client)
   return client
 }
@@ -70,6 +72,7 @@ export async function clusterClient(cluster: RedisCluster): Promise<Cluster> {
     { clusterRetryStrategy: () => 50, redisOptions: { maxRetriesPerRequest: 1 } },
   )
   client.on('error', () => {})
+  client.setMaxListeners(200)
   clients.push(client)
   await ready(client)
   return client

@@ -2,7 +2,7 @@
 // Server actions: each reads and verifies the cookie itself (never trusting the proxy), and writes
 // through cookies().set, which Next allows here.
 import { getSession } from 'cachet/next'
-import { cookies } from 'next/headers'
+import { cookies, headers } from 'next/headers'
 import { redirect } from 'next/navigation'
 import { DEMO_PASSWORD } from '../lib/config'
 import { sessions } from '../lib/session'
@@ -18,7 +18,8 @@ export async function signIn(formData: FormData): Promise<void> {
   if (!/^[\w.@-]{1,64}$/.test(userId) || formData.get('password') !== DEMO_PASSWORD) {
     redirect('/signin?error=1')
   }
-  const session = await getSession(await cookies(), sessions)
+  // The request headers label this login on the Devices page ("Chrome 131 on Linux").
+  const session = await getSession(await cookies(), sessions, { headers: await headers() })
   await session.regenerate() // a new id at login: no session fixation
   await session.save({ userId, displayName: userId })
   redirect(safePath(formData.get('next')))
@@ -44,4 +45,13 @@ export async function signOutEverywhere(): Promise<void> {
   if (session.state === 'active') await sessions.revokeUser(session.data.userId)
   await session.destroy()
   redirect('/signin')
+}
+
+/** "Sign out this device" on the Devices page: only one of the signed-in user's own sessions. */
+export async function signOutDevice(formData: FormData): Promise<void> {
+  const session = await getSession(await cookies(), sessions)
+  if (session.state !== 'active') redirect('/signin?next=/devices')
+  const id = formData.get('id')
+  if (typeof id === 'string') await sessions.revokeOwnSession(session, id)
+  redirect('/devices')
 }

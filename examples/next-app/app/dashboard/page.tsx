@@ -20,6 +20,9 @@ export default async function Dashboard() {
         </label>{' '}
         <button type="submit">Save</button>
       </form>
+      <p>
+        <a href="/devices">Devices: where you are signed in</a>
+      </p>
       <form action={signOut} style={{ display: 'inline' }}>
         <button type="submit">Sign out</button>
       </form>{' '}
