@@ -4,9 +4,12 @@
 //
 //   npm run build && node bench/denylist.mjs        (or: npm run bench:denylist)
 //
-// Reports p50/p99 latency of sequential requests, throughput with concurrent requests, and the
-// Redis commands per request (INFO commandstats delta), which must be exactly one MGET without
-// the cache (with or without the device index) and ~0 with it.
+// Reports p50/p99 latency of sequential requests, throughput with concurrent requests, this
+// process's CPU time per request in the throughput runs (with its ratio to stateless: the
+// throughput that CPU alone allows, a figure that load from other processes on a shared machine
+// barely moves, unlike requests/s), and the Redis commands per request (INFO commandstats delta),
+// which must be exactly one MGET without the cache (with or without the device index) and ~0
+// with it.
 import { Redis } from 'ioredis'
 import { createRedisDenylist } from '../dist/denylist/index.js'
 import { createSessions, generateSecret } from '../dist/index.js'
@@ -67,6 +70,7 @@ async function prepare(name, sessions) {
     commands: new Map(),
     done: 0,
     seconds: 0,
+    cpuMicros: 0,
     next: 0,
   }
 }
@@ -88,6 +92,7 @@ async function latencySlice(s, admin, count) {
 async function throughputSlice(s, ms) {
   const deadline = performance.now() + ms
   const started = performance.now()
+  const cpu = process.cpuUsage()
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < deadline) {
@@ -97,6 +102,8 @@ async function throughputSlice(s, ms) {
     }),
   )
   s.seconds += (performance.now() - started) / 1000
+  const { user, system } = process.cpuUsage(cpu)
+  s.cpuMicros += user + system
 }
 
 async function measureAll(scenarios, admin) {
@@ -113,6 +120,7 @@ async function measureAll(scenarios, admin) {
       p50Ms: quantile(sorted, 0.5),
       p99Ms: quantile(sorted, 0.99),
       perSecond: s.done / s.seconds,
+      cpuMicrosPerRequest: s.cpuMicros / s.done,
       commands,
     }
   })
@@ -164,16 +172,16 @@ try {
     `redis-server ${redis.port}, node ${process.version}, ${LATENCY_REQUESTS} sequential requests, ${CONCURRENCY} concurrent for ${THROUGHPUT_MS} ms, interleaved in ${SLICES} slices`,
   )
   console.log(
-    '| cycle (read → save) | p50 ms | p99 ms | requests/s | vs stateless | Redis commands/request |',
+    '| cycle (read → save) | p50 ms | p99 ms | requests/s | vs stateless | CPU µs/request | vs stateless (CPU) | Redis commands/request |',
   )
-  console.log('|---|---:|---:|---:|---:|---|')
+  console.log('|---|---:|---:|---:|---:|---:|---:|---|')
   for (const r of results) {
     const commands =
       Object.entries(r.commands)
         .map(([cmd, n]) => `${cmd} ${fmt(n, 3)}`)
         .join(', ') || '0'
     console.log(
-      `| ${r.name} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${Math.round(r.perSecond)} | ${fmt((100 * r.perSecond) / stateless.perSecond, 0)} % | ${commands} |`,
+      `| ${r.name} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${Math.round(r.perSecond)} | ${fmt((100 * r.perSecond) / stateless.perSecond, 0)} % | ${fmt(r.cpuMicrosPerRequest, 1)} | ${fmt((100 * stateless.cpuMicrosPerRequest) / r.cpuMicrosPerRequest, 0)} % | ${commands} |`,
     )
   }
   const hybrid = results[1].commands

@@ -17,7 +17,6 @@
 import { SessionError } from './errors.js'
 import { isKeyId, type KeyRing } from './keys.js'
 import {
-  concat,
   fromBase64url,
   fromUtf8,
   lengthPrefixed,
@@ -171,12 +170,12 @@ export function sealWithNonce(data: unknown, options: SealOptions, nonce: Uint8A
   const kid = options.keys.current
   if (nonce.length !== XAES_NONCE_BYTES) throw new RangeError('nonce must be 24 bytes')
   const plaintext = utf8(`{"e":${expiresAtMs},"d":${json}}`)
-  const sealed = xaesKey(options.keys, kid, backend).encrypt(
+  const body = xaesKey(options.keys, kid, backend).encryptWithNonce(
     nonce,
     plaintext,
     aadFor(kid, options.purpose),
   )
-  return `${SEAL_VERSION}.${kid}.${toBase64url(concat(nonce, sealed))}`
+  return `${SEAL_VERSION}.${kid}.${toBase64url(body)}`
 }
 
 const invalid = () =>

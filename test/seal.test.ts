@@ -236,6 +236,20 @@ describe('data that cannot round-trip fails at seal', () => {
     ['-0', () => ({ n: -0 })],
     ['-0 in an array', () => [0, -0]],
     ['an array with an extra property', () => Object.assign([1, 2], { extra: 3 })],
+    // Keys are listed as names, then symbols (issue 14): each kind of hidden key is still refused.
+    ['an array with a symbol key', () => Object.assign([1, 2], { [Symbol('x')]: 3 })],
+    [
+      'an array with a non-enumerable extra property',
+      () => Object.defineProperty([1, 2], 'extra', { value: 3 }),
+    ],
+    [
+      'a non-enumerable symbol key',
+      () => Object.defineProperty({ a: 1 }, Symbol('x'), { value: 2 }),
+    ],
+    [
+      'an array element that is a getter',
+      () => Object.defineProperty([1, 2], 1, { get: () => 2, enumerable: true }),
+    ],
     [
       'a proxy whose get trap changes the value',
       () => {

@@ -81,3 +81,21 @@ test('both backends produce identical bytes for random inputs', () => {
     expect(nativeBackend.importKey(key).decrypt(nonce, a, aad)).toEqual(plaintext)
   }
 })
+
+test('encryptWithNonce is the nonce followed by encrypt, on both backends (issue 14)', () => {
+  for (const [, backend] of backends) {
+    for (let i = 0; i < 20; i++) {
+      const key = backend.importKey(crypto.getRandomValues(new Uint8Array(32)))
+      const nonce = crypto.getRandomValues(new Uint8Array(24))
+      const plaintext = crypto.getRandomValues(new Uint8Array(i * 13))
+      const aad = crypto.getRandomValues(new Uint8Array(i % 5))
+      const body = key.encryptWithNonce(nonce, plaintext, aad)
+      expect(hex(body)).toBe(hex(nonce) + hex(key.encrypt(nonce, plaintext, aad)))
+      expect(key.decrypt(nonce, body.subarray(24), aad)).toEqual(plaintext)
+    }
+    const key = backend.importKey(new Uint8Array(32))
+    expect(() =>
+      key.encryptWithNonce(new Uint8Array(12), new Uint8Array(1), new Uint8Array()),
+    ).toThrow(RangeError)
+  }
+})

@@ -153,9 +153,11 @@ function fromBase64urlPortable(text: string): Uint8Array | undefined {
 }
 
 // Optional acceleration found at run time, like the native AEAD: Node's base64url codec (C++) is
-// several times faster on a 4 KB cookie. Node's decoder is lenient (it skips invalid characters
-// and ignores trailing bits), so canonical form is checked here first, with the same rules as the
-// portable decoder; test/bytes.test.ts compares the two on random and mutated inputs.
+// several times faster on a 4 KB cookie. Node's decoder is lenient (it skips invalid characters,
+// accepts both alphabets and padding, and ignores trailing bits), so its output is accepted only
+// when encoding it again gives back the very same text: exactly the canonical encodings (the
+// encoder writes only the unpadded base64url alphabet, with zero trailing bits, and never a 4k+1
+// length). test/bytes.test.ts compares the two codecs on random and mutated inputs.
 interface NodeBytes {
   readonly buffer: ArrayBufferLike
   readonly byteOffset: number
@@ -179,21 +181,15 @@ function findNodeBytes(): NodeBytesClass | undefined {
 }
 
 const nodeBytes = findNodeBytes()
-const CANONICAL = /^[A-Za-z0-9_-]*$/
 
 function toBase64urlNative(bytes: Uint8Array): string {
   return nodeBytes!.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64url')
 }
 
 function fromBase64urlNative(text: string): Uint8Array | undefined {
-  const rest = text.length & 3
-  if (rest === 1 || !CANONICAL.test(text)) return undefined
-  // Trailing bits of the last character must be zero (RFC 4648 §3.5).
-  if (rest !== 0) {
-    const last = LOOKUP[text.charCodeAt(text.length - 1)]!
-    if ((last & (rest === 2 ? 0x0f : 0x03)) !== 0) return undefined
-  }
   const decoded = nodeBytes!.from(text, 'base64url')
+  // Measured: about half the cost of checking the alphabet with a regular expression first.
+  if (decoded.toString('base64url') !== text) return undefined
   return new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.length)
 }
 

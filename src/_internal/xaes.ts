@@ -16,6 +16,8 @@ export interface XaesKey {
   readonly backend: BackendName
   /** Returns ciphertext ‖ 128-bit tag. */
   encrypt(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array
+  /** Returns nonce ‖ ciphertext ‖ 128-bit tag in one buffer (a seal's body, with no extra copy). */
+  encryptWithNonce(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array
   /** Returns the plaintext, or undefined when authentication fails. */
   decrypt(nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined
 }
@@ -84,6 +86,14 @@ export const portableBackend: XaesBackend = {
         checkNonce(nonce)
         return gcm(derive(nonce), nonce.subarray(12), aad).encrypt(plaintext)
       },
+      encryptWithNonce(nonce, plaintext, aad) {
+        checkNonce(nonce)
+        const sealed = gcm(derive(nonce), nonce.subarray(12), aad).encrypt(plaintext)
+        const out = new Uint8Array(XAES_NONCE_BYTES + sealed.length)
+        out.set(nonce, 0)
+        out.set(sealed, XAES_NONCE_BYTES)
+        return out
+      },
       decrypt(nonce, sealed, aad) {
         checkNonce(nonce)
         if (sealed.length < XAES_TAG_BYTES) return undefined
@@ -143,25 +153,30 @@ function createNativeBackend(nodeCrypto: NodeCrypto): XaesBackend {
       block.setAutoPadding(false)
       const k1 = cmacSubkey(block.update(new Uint8Array(16)))
       const derive = (nonce: Uint8Array) => block.update(kdfBlocks(k1, nonce))
+      // nonce ‖ ciphertext ‖ tag, written once into one buffer.
+      const encryptWithNonce = (nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array) => {
+        checkNonce(nonce)
+        const cipher = nodeCrypto.createCipheriv(
+          'aes-256-gcm',
+          derive(nonce),
+          nonce.subarray(12),
+          GCM,
+        )
+        cipher.setAAD(aad)
+        const head = cipher.update(plaintext)
+        const tail = cipher.final()
+        const out = new Uint8Array(XAES_NONCE_BYTES + head.length + tail.length + XAES_TAG_BYTES)
+        out.set(nonce, 0)
+        out.set(head, XAES_NONCE_BYTES)
+        out.set(tail, XAES_NONCE_BYTES + head.length)
+        out.set(cipher.getAuthTag(), XAES_NONCE_BYTES + head.length + tail.length)
+        return out
+      }
       return {
         backend: 'native',
-        encrypt(nonce, plaintext, aad) {
-          checkNonce(nonce)
-          const cipher = nodeCrypto.createCipheriv(
-            'aes-256-gcm',
-            derive(nonce),
-            nonce.subarray(12),
-            GCM,
-          )
-          cipher.setAAD(aad)
-          const head = cipher.update(plaintext)
-          const tail = cipher.final()
-          const out = new Uint8Array(head.length + tail.length + XAES_TAG_BYTES)
-          out.set(head, 0)
-          out.set(tail, head.length)
-          out.set(cipher.getAuthTag(), head.length + tail.length)
-          return out
-        },
+        encrypt: (nonce, plaintext, aad) =>
+          encryptWithNonce(nonce, plaintext, aad).subarray(XAES_NONCE_BYTES),
+        encryptWithNonce,
         decrypt(nonce, sealed, aad) {
           checkNonce(nonce)
           if (sealed.length < XAES_TAG_BYTES) return undefined
