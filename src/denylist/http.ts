@@ -18,7 +18,7 @@ import {
   type Denylist,
   type Snapshot,
 } from './contract.js'
-import { KEEP_SCRIPT, keyLayout, keyPart, PREFIX } from './keys.js'
+import { KEEP_SCRIPT, keyLayout, keyPart, PREFIX, type KeyLayout } from './keys.js'
 import { decodedCounter, incremented } from './replies.js'
 
 /**
@@ -107,6 +107,99 @@ function withDeadline<R>(
   })
 }
 
+// --- Options ---
+
+interface HttpConfig {
+  readonly prefix: string
+  readonly timeoutMs: number
+}
+
+function checkOptions(client: unknown, options: HttpRedisDenylistOptions): HttpConfig {
+  if (!isHttpClient(client))
+    optionError(
+      'createHttpRedisDenylist needs an @upstash/redis client (ioredis: createRedisDenylist)',
+    )
+  if (typeof options !== 'object' || options === null) optionError('options must be an object')
+  const prefix = options.prefix ?? 'cachet:'
+  if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
+    optionError('prefix must be 1 to 64 printable ASCII characters without spaces or braces')
+  }
+  const timeoutMs = boundedInteger('timeoutMs', options.timeoutMs ?? 500, { min: 1, max: 60_000 })
+  return { prefix, timeoutMs }
+}
+
+// --- Reads and writes ---
+
+interface HttpStore {
+  /** Counters (absent: 0), one HTTP request holding one MGET. */
+  readCounters(list: string[]): Promise<number[]>
+  /** What the store holds for one check: one HTTP request holding one MGET. */
+  readSnapshot(sidPart: string, userPart: string | undefined): Promise<Snapshot>
+  /** A confirmed write, then the PUBLISH that clears other instances' caches. */
+  write<R>(
+    message: string,
+    send: () => Promise<unknown>,
+    parse: (reply: unknown) => R,
+  ): Promise<void>
+}
+
+const malformed = (cause: unknown) =>
+  unavailable('Redis holds a malformed revocation counter', cause)
+
+function createHttpStore(
+  client: HttpRedisDenylistClient,
+  keys: KeyLayout,
+  timeoutMs: number,
+): HttpStore {
+  const call = <R>(send: () => Promise<unknown>, parse: (reply: unknown) => R) =>
+    withDeadline(timeoutMs, send, parse)
+  const readKeys = (list: string[]) =>
+    call(
+      () => client.mget(...list),
+      (reply) => mgetValues(reply, list.length),
+    )
+  return {
+    async readCounters(list) {
+      const values = await readKeys(list)
+      try {
+        return values.map(decodedCounter)
+      } catch (cause) {
+        throw malformed(cause)
+      }
+    },
+    async readSnapshot(sidPart, userPart) {
+      const list = [keys.session(sidPart), keys.epoch]
+      if (userPart !== undefined) list.push(keys.version(userPart), keys.keep(userPart, sidPart))
+      const values = await readKeys(list)
+      try {
+        const epoch = decodedCounter(values[1])
+        const revoked = values[0] !== null
+        if (userPart === undefined) return { revoked, userVersion: 0, keptUntil: undefined, epoch }
+        return {
+          revoked,
+          epoch,
+          userVersion: decodedCounter(values[2]),
+          keptUntil: values[3] === null ? undefined : decodedCounter(values[3]),
+        }
+      } catch (cause) {
+        throw malformed(cause)
+      }
+    },
+    // The same messages as the ioredis store publishes, after the write is confirmed; a lost
+    // message is bounded by the other instances' cacheTtlMs, so a failed publish does not fail.
+    async write(message, send, parse) {
+      await call(send, parse)
+      await call(() => client.publish(keys.channel, message), noop).catch(noop)
+    },
+  }
+}
+
+const expectOk = (reply: unknown) => {
+  if (reply !== 'OK') throw new TypeError('SET did not answer OK')
+}
+
+// --- The store ---
+
 /**
  * A denylist in Redis reached over HTTP with an `@upstash/redis` client: for edge middleware,
  * edge routes and Workers, where TCP (and so ioredis) is not available. It shares keys, values
@@ -143,87 +236,34 @@ export function createHttpRedisDenylist(
   client: HttpRedisDenylistClient,
   options: HttpRedisDenylistOptions = {},
 ): Denylist {
-  if (!isHttpClient(client))
-    optionError(
-      'createHttpRedisDenylist needs an @upstash/redis client (ioredis: createRedisDenylist)',
-    )
-  if (typeof options !== 'object' || options === null) optionError('options must be an object')
-  const prefix = options.prefix ?? 'cachet:'
-  if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
-    optionError('prefix must be 1 to 64 printable ASCII characters without spaces or braces')
-  }
-  const timeoutMs = boundedInteger('timeoutMs', options.timeoutMs ?? 500, { min: 1, max: 60_000 })
+  const { prefix, timeoutMs } = checkOptions(client, options)
   const keys = keyLayout(prefix)
-  const call = <R>(send: () => Promise<unknown>, parse: (reply: unknown) => R) =>
-    withDeadline(timeoutMs, send, parse)
-
-  function readKeys(list: string[]): Promise<unknown[]> {
-    return call(
-      () => client.mget(...list),
-      (reply) => mgetValues(reply, list.length),
-    )
-  }
-
-  async function readSnapshot(sidPart: string, userPart: string | undefined): Promise<Snapshot> {
-    const list = [keys.session(sidPart), keys.epoch]
-    if (userPart !== undefined) list.push(keys.version(userPart), keys.keep(userPart, sidPart))
-    const values = await readKeys(list)
-    try {
-      const epoch = decodedCounter(values[1])
-      const revoked = values[0] !== null
-      if (userPart === undefined) return { revoked, userVersion: 0, keptUntil: undefined, epoch }
-      return {
-        revoked,
-        epoch,
-        userVersion: decodedCounter(values[2]),
-        keptUntil: values[3] === null ? undefined : decodedCounter(values[3]),
-      }
-    } catch (cause) {
-      throw unavailable('Redis holds a malformed revocation counter', cause)
-    }
-  }
-
-  // The same messages as the ioredis store publishes, after the write is confirmed; a lost
-  // message is bounded by the other instances' cacheTtlMs, so a failed publish does not fail.
-  async function write<R>(message: string, send: () => Promise<unknown>, parse: (r: unknown) => R) {
-    await call(send, parse)
-    await call(() => client.publish(keys.channel, message), noop).catch(noop)
-  }
-
-  const counters = (values: unknown[]) => {
-    try {
-      return values.map(decodedCounter)
-    } catch (cause) {
-      throw unavailable('Redis holds a malformed revocation counter', cause)
-    }
-  }
+  const store = createHttpStore(client, keys, timeoutMs)
 
   return {
     async current(userId) {
       if (userId !== undefined && typeof userId !== 'string') optionError('userId must be a string')
       if (userId === undefined) {
-        const [epoch] = counters(await readKeys([keys.epoch]))
+        const [epoch] = await store.readCounters([keys.epoch])
         return { userVersion: 0, epoch: epoch! }
       }
-      const [epoch, version] = counters(await readKeys([keys.epoch, keys.version(keyPart(userId))]))
+      const [epoch, version] = await store.readCounters([keys.epoch, keys.version(keyPart(userId))])
       return { userVersion: version!, epoch: epoch! }
     },
     async check(claims) {
       validateClaims(claims)
       const sidPart = keyPart(claims.sessionId)
       const userPart = claims.userId === undefined ? undefined : keyPart(claims.userId)
-      return evaluate(claims, await readSnapshot(sidPart, userPart))
+      return evaluate(claims, await store.readSnapshot(sidPart, userPart))
     },
     async revokeSession(sessionId, ttlSeconds) {
       requireId('sessionId', sessionId)
       const ms = ttlMs(ttlSeconds)
       const sidPart = keyPart(sessionId)
-      await write(
+      await store.write(
         `s:${sidPart}`,
         () => client.set(keys.session(sidPart), '1', { px: ms }),
-        (reply) => {
-          if (reply !== 'OK') throw new TypeError('SET did not answer OK')
-        },
+        expectOk,
       )
     },
     async revokeUser(userId, revokeOptions = {}) {
@@ -235,7 +275,7 @@ export function createHttpRedisDenylist(
       const ms = ttlMs(revokeOptions.ttlSeconds ?? MAX_REVOCATION_TTL_SECONDS)
       const userPart = keyPart(userId)
       const version = keys.version(userPart)
-      await write(
+      await store.write(
         `u:${userPart}`,
         except === undefined
           ? () => client.incr(version)
@@ -249,7 +289,7 @@ export function createHttpRedisDenylist(
       )
     },
     async revokeAll() {
-      await write('e:', () => client.incr(keys.epoch), incremented)
+      await store.write('e:', () => client.incr(keys.epoch), incremented)
     },
   }
 }
