@@ -1,13 +1,20 @@
 // Optimistic redirect of anonymous visitors, and the rolling refresh / key-rotation re-seal for
 // pages (server components cannot set cookies). Pages, route handlers and actions still check
-// the session themselves.
+// the session themselves; route handlers set their own cookies, so API routes skip the proxy.
+//
+// The proxy (Node.js runtime in Next.js 16) checks revocation when the app has a shared store
+// (REDIS_URL, or the Upstash variables: see lib/session.ts). Without one it only verifies the
+// seal, as an edge middleware without a store would.
 import { applySessionCookies, forwardSessionHeaders } from 'cachet/next'
 import { getSession } from 'cachet/web'
 import { NextResponse, type NextRequest } from 'next/server'
+import { sessions, sharedStore } from './lib/session'
 import { edgeSessions } from './lib/session-edge'
 
+const proxySessions = sharedStore ? sessions : edgeSessions
+
 export async function proxy(request: NextRequest) {
-  const session = await getSession(request, edgeSessions)
+  const session = await getSession(request, proxySessions)
   const { pathname } = request.nextUrl
   if (session.state !== 'active' && request.method === 'GET' && pathname.startsWith('/dashboard')) {
     const signIn = new URL('/signin', request.url)
@@ -22,5 +29,5 @@ export async function proxy(request: NextRequest) {
 }
 
 export const config = {
-  matcher: ['/((?!_next/static|_next/image|favicon.ico).*)'],
+  matcher: ['/((?!api/|_next/static|_next/image|favicon.ico).*)'],
 }

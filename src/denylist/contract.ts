@@ -47,8 +47,9 @@ export interface RevokeUserOptions {
 }
 
 /**
- * A revocation store. Implementations: {@link createMemoryDenylist} (one process) and
- * {@link createRedisDenylist} (ioredis `Redis` or `Cluster`). Every method rejects with a
+ * A revocation store. Implementations: {@link createMemoryDenylist} (one process),
+ * {@link createRedisDenylist} (ioredis `Redis` or `Cluster`) and {@link createHttpRedisDenylist}
+ * (`@upstash/redis`, over HTTP). Every method rejects with a
  * `SessionError` `ERR_DENYLIST_UNAVAILABLE` when the store did not answer or confirm in time, and
  * with `ERR_DENYLIST_OPTIONS` for an invalid argument.
  */

@@ -16,6 +16,9 @@ import { toBase64url } from '../_internal/bytes.js'
 // '\uD800' and '\uD801' collide.
 const PLAIN_ID = /^[A-Za-z0-9_-]{1,64}$/
 
+/** A valid key prefix: printable ASCII without space, '{' and '}'. */
+export const PREFIX = /^[\x21-\x7a\x7c\x7e]{1,64}$/
+
 export function keyPart(id: string): string {
   if (PLAIN_ID.test(id)) return id
   const units = new Uint8Array(id.length * 2)

@@ -21,7 +21,7 @@ import {
   type Snapshot,
 } from './contract.js'
 import type { DeviceIndex } from './devices.js'
-import { keyLayout, keyPart, KEEP_SCRIPT, type KeyLayout } from './keys.js'
+import { keyLayout, keyPart, KEEP_SCRIPT, PREFIX, type KeyLayout } from './keys.js'
 import { createRedisDevices } from './redis-devices.js'
 import { incremented, mgetReply, parseCounter, storedCounter } from './replies.js'
 
@@ -70,8 +70,6 @@ export interface RedisDenylist extends Denylist, DeviceIndex {
 // --- Options ---
 
 const noop = () => {}
-
-const PREFIX = /^[\x21-\x7a\x7c\x7e]{1,64}$/ // printable ASCII without space, '{' and '}'
 
 interface RedisConfig {
   readonly prefix: string

@@ -19,6 +19,19 @@ export function storedCounter(value: unknown): number {
   throw new TypeError('a counter is not a non-negative integer')
 }
 
+/**
+ * A counter read over HTTP: `@upstash/redis` decodes each value as JSON by default
+ * (`automaticDeserialization`), so a counter arrives as a number; with that option off, or for a
+ * value that is not JSON, as the stored string. Both spellings are accepted; anything else is
+ * garbage.
+ */
+export function decodedCounter(value: unknown): number {
+  if (value === null) return 0
+  const n = typeof value === 'string' && DECIMAL.test(value) ? Number(value) : value
+  if (isCounter(n)) return n
+  throw new TypeError('a counter is not a non-negative integer')
+}
+
 /** The reply of INCR or the keep script (a number, or a string with `stringNumbers`). */
 export function incremented(value: unknown): number {
   const n = typeof value === 'string' && DECIMAL.test(value) ? Number(value) : value

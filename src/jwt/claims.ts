@@ -1,6 +1,6 @@
 /**
  * JWT session claims: the claims a verified token must carry (`sid`, `sub`, `iat`, `exp`,
- * `auth_time`, `ls`, `uv`, `ep`, `data`) and their checks beyond what jose verifies.
+ * `auth_time`, `ls`, `uv`, `ep`, `rc`, `data`) and their checks beyond what jose verifies.
  *
  * @module
  */
@@ -29,6 +29,8 @@ export interface SessionTokenClaims {
   readonly userVersion: number | undefined
   /** `ep`: the global revocation epoch, with a denylist. */
   readonly epoch: number | undefined
+  /** `rc`: when the session last passed a revocation check, with `recheckSeconds`. */
+  readonly checkedAtMs: number | undefined
   /** The `kid` of the key that verified the token. */
   readonly kid: string
   /** Every verified claim, as sent. */
@@ -72,6 +74,7 @@ export function parseClaims(payload: JWTPayload, params: ClaimRules): ParsedClai
     ls,
     uv,
     ep,
+    rc,
   } = payload as Record<string, unknown>
   if (!isSessionId(sid)) return undefined
   if (sub !== undefined && (typeof sub !== 'string' || sub.length === 0)) return undefined
@@ -84,6 +87,8 @@ export function parseClaims(payload: JWTPayload, params: ClaimRules): ParsedClai
   const lastSeen = ls === undefined ? iat : ls
   if (!isSeconds(lastSeen) || lastSeen < createdAt || lastSeen > iat) return undefined
   if ((uv !== undefined && !isCounter(uv)) || (ep !== undefined && !isCounter(ep))) return undefined
+  // A check happens within the session (after the login) and before the token carrying it.
+  if (rc !== undefined && (!isSeconds(rc) || rc < createdAt || rc > iat)) return undefined
   if (!Object.hasOwn(payload, 'data')) return undefined
   let data: unknown
   try {
@@ -101,6 +106,7 @@ export function parseClaims(payload: JWTPayload, params: ClaimRules): ParsedClai
     lastSeenMs: lastSeen * 1000,
     userVersion: uv,
     epoch: ep,
+    checkedAtMs: rc === undefined ? undefined : rc * 1000,
     data,
   }
 }

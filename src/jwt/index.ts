@@ -12,7 +12,8 @@
  *
  * Claims: `iss`, `aud`, `sub` (user id), `sid` (session id), `iat`, `exp`, `auth_time` (session
  * creation), `ls` (last seen, only when it differs from `iat`), `uv`/`ep` (revocation user
- * version and epoch, with a denylist) and `data` (the session data). Header: `alg`, `kid`, `typ`.
+ * version and epoch, with a denylist), `rc` (last revocation check, with `recheckSeconds`) and
+ * `data` (the session data). Header: `alg`, `kid`, `typ`.
  * Times are NumericDates (RFC 7519 §2): whole seconds, so a JWT session ends up to one second
  * before the millisecond the sealed cookie would.
  *

@@ -76,6 +76,8 @@ function claimsOf(
   if (lastSeen !== iat) claims.ls = lastSeen
   if (envelope.userVersion !== undefined) claims.uv = envelope.userVersion
   if (envelope.epoch !== undefined) claims.ep = envelope.epoch
+  // Whole seconds, rounded down: the window then ends early, never late.
+  if (envelope.checkedAtMs !== undefined) claims.rc = Math.floor(envelope.checkedAtMs / 1000)
   claims.data = envelope.data
   return claims
 }

@@ -51,6 +51,15 @@ export interface SessionOptions<T> {
    * same. `true` for the defaults, or {@link DeviceOptions}.
    */
   devices?: boolean | DeviceOptions
+  /**
+   * Opt-in, with a denylist: ask it only when the session's last successful check is at least
+   * this old (whole seconds, 1 to 3600), instead of on every read. A successful check re-seals
+   * the cookie with the new time (one `Set-Cookie`); logins count as checks. A session revoked
+   * elsewhere is then refused within `recheckSeconds` (plus the clock difference between
+   * instances), with no state kept in the process: for serverless functions and edge code.
+   * `destroy()` and `regenerate()` still revoke at once. Default: every read checks.
+   */
+  recheckSeconds?: number
   /** Optional Standard Schema (zod, valibot, arktype) the data must pass on read and save. */
   schema?: StandardSchemaV1<unknown, T>
   /** Which user a session belongs to, for "log out everywhere". Default: `data.userId` if a string. */
@@ -84,6 +93,8 @@ export interface SessionSettings<T> {
   readonly denylist: Denylist | undefined
   readonly devices: DeviceSettings | undefined
   readonly onDenylistError: 'deny' | 'allow'
+  /** The recheck window in ms (`recheckSeconds`); undefined: every read checks. */
+  readonly recheckMs: number | undefined
   readonly now: () => number
   readonly userIdOf: (data: T) => string | undefined
   readonly onReject: ((reason: RejectReason) => void) | undefined
@@ -172,6 +183,13 @@ function lifetimesOf<T>(options: SessionOptions<T>): Lifetimes {
   return { maxAgeSeconds, idleSeconds, refreshSeconds, skewSeconds }
 }
 
+/** The recheck window in ms, or undefined when every read checks. */
+function recheckWindowMs(value: unknown, hasDenylist: boolean): number | undefined {
+  if (value === undefined) return undefined
+  if (!hasDenylist) optionError('recheckSeconds needs a denylist')
+  return positiveSeconds('recheckSeconds', value, 3600) * 1000
+}
+
 function checkHooks<T>(options: SessionOptions<T>): void {
   for (const hook of ['onReject', 'now', 'userId'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function')
@@ -236,6 +254,7 @@ export function resolveOptions<T>(options: SessionOptions<T>): SessionSettings<T
     denylist: options.denylist,
     devices: resolveDevices(options.devices, options.denylist),
     onDenylistError: options.onDenylistError ?? 'deny',
+    recheckMs: recheckWindowMs(options.recheckSeconds, options.denylist !== undefined),
     now: checkedClock(options.now ?? Date.now),
     userIdOf: options.userId ?? defaultUserId,
     onReject: options.onReject,

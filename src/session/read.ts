@@ -92,12 +92,29 @@ async function decodeOne<T>(
   return decoded
 }
 
-// After decoding: idle timeout, schema, revocation. Returns the data, or why it is refused.
+// Within recheckSeconds of the last successful check, a read skips the denylist. A time ahead of
+// this instance's clock (another instance's clock) does not count.
+function checkedRecently<T>(
+  settings: SessionSettings<T>,
+  checkedAtMs: number | undefined,
+  nowMs: number,
+) {
+  const { recheckMs } = settings
+  return (
+    recheckMs !== undefined &&
+    checkedAtMs !== undefined &&
+    checkedAtMs <= nowMs &&
+    nowMs - checkedAtMs < recheckMs
+  )
+}
+
+// After decoding: idle timeout, schema, revocation. Returns the data and whether a check passed
+// that recheckSeconds counts (a new window), or why the session is refused.
 async function admit<T>(
   settings: SessionSettings<T>,
   envelope: SessionEnvelope,
   nowMs: number,
-): Promise<{ readonly data: T } | RejectReason> {
+): Promise<{ readonly data: T; readonly rechecked: boolean } | RejectReason> {
   const { idleSeconds, denylist } = settings
   // Idle timeout: valid while now < lastSeen + idle (the same exclusive bound as expiry).
   if (idleSeconds !== undefined && nowMs >= envelope.lastSeenMs + idleSeconds * 1000) {
@@ -105,14 +122,15 @@ async function admit<T>(
   }
   const checked = await validate(settings.schema, envelope.data)
   if (!checked.ok) return 'schema'
-  if (denylist) {
+  let rechecked = false
+  if (denylist && !checkedRecently(settings, envelope.checkedAtMs, nowMs)) {
     const { status, allowed } = await checkRevocation(denylist, envelope, settings.onDenylistError)
     if (status !== 'ok') {
       if (!allowed) return status
       report(settings, status)
-    }
+    } else rechecked = settings.recheckMs !== undefined
   }
-  return { data: checked.value }
+  return { data: checked.value, rechecked }
 }
 
 /** Tells `onReject`; a logging hook must not turn a rejected cookie into a 500. */
@@ -148,11 +166,17 @@ export async function readSession<T>(request: ReadRequest<T>): Promise<SessionIm
   const { envelope, expiresAtMs, stale } = decoded
   const admitted = await admit(settings, envelope, nowMs)
   if (typeof admitted === 'string') return rejected(admitted)
-  session.activate(envelope, admitted.data, expiresAtMs)
-  // Rolling refresh, throttled; and re-seal under the current key (rotation).
+  // A successful check starts a new window, measured from before the check.
+  const { rechecked } = admitted
+  session.activate(
+    rechecked ? { ...envelope, checkedAtMs: nowMs } : envelope,
+    admitted.data,
+    expiresAtMs,
+  )
+  // Rolling refresh, throttled; re-seal under the current key (rotation) or with a new check time.
   const { refreshSeconds } = settings
   const refreshDue =
     refreshSeconds !== undefined && nowMs - envelope.lastSeenMs >= refreshSeconds * 1000
-  if (stale || refreshDue) await session.refresh(nowMs)
+  if (stale || refreshDue || rechecked) await session.refresh(nowMs)
   return session
 }

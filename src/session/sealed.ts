@@ -12,7 +12,7 @@ import type { DecodeResult, SessionEnvelope, SessionStrategy, StrategyContext } 
 import type { RejectReason } from './types.js'
 
 // Compact claim names inside the seal: i id, c created, l last seen, u user, v user version,
-// p epoch, d data.
+// p epoch, r revocation last checked (recheckSeconds), d data.
 
 /** The sealed-cookie strategy (the default of `createSessions`). */
 export function sealedStrategy(context: StrategyContext): SessionStrategy {
@@ -28,6 +28,7 @@ export function sealedStrategy(context: StrategyContext): SessionStrategy {
       if (envelope.userId !== undefined) claims.u = envelope.userId
       if (envelope.userVersion !== undefined) claims.v = envelope.userVersion
       if (envelope.epoch !== undefined) claims.p = envelope.epoch
+      if (envelope.checkedAtMs !== undefined) claims.r = envelope.checkedAtMs
       claims.d = envelope.data
       return seal(claims, { keys, purpose, backend, expiresAtMs, now: () => nowMs })
     },
@@ -71,6 +72,7 @@ function claimsOf(opened: Opened, currentKid: string): DecodeResult {
     (c.u !== undefined && typeof c.u !== 'string') ||
     (c.v !== undefined && !Number.isSafeInteger(c.v)) ||
     (c.p !== undefined && !Number.isSafeInteger(c.p)) ||
+    (c.r !== undefined && !Number.isSafeInteger(c.r)) ||
     !('d' in c)
   ) {
     return { ok: false, reason: 'invalid' }
@@ -82,6 +84,7 @@ function claimsOf(opened: Opened, currentKid: string): DecodeResult {
     userId: c.u,
     userVersion: c.v as number | undefined,
     epoch: c.p as number | undefined,
+    checkedAtMs: c.r as number | undefined,
     data: c.d,
   }
   return { ok: true, envelope, expiresAtMs: opened.expiresAtMs, stale: opened.kid !== currentKid }

@@ -108,7 +108,11 @@ async function deviceCall(call: () => Promise<void>): Promise<void> {
 type Snapshot<T> = Pick<
   SessionImpl<T>,
   'state' | 'reason' | 'id' | 'data' | 'userId' | 'createdAtMs' | 'expiresAtMs'
-> & { readonly userVersion: number | undefined; readonly epoch: number | undefined }
+> & {
+  readonly userVersion: number | undefined
+  readonly epoch: number | undefined
+  readonly checkedAtMs: number | undefined
+}
 
 /** A session that ends (regenerate, destroy, a switch of user). */
 interface Ended {
@@ -136,6 +140,7 @@ export class SessionImpl<T> {
   #lastSeenMs: number | undefined = undefined
   #userVersion: number | undefined = undefined
   #epoch: number | undefined = undefined
+  #checkedAtMs: number | undefined = undefined
 
   constructor(parts: SessionParts<T>) {
     this.#settings = parts.settings
@@ -181,6 +186,7 @@ export class SessionImpl<T> {
     this.#lastSeenMs = envelope.lastSeenMs
     this.#userVersion = envelope.userVersion
     this.#epoch = envelope.epoch
+    this.#checkedAtMs = envelope.checkedAtMs
     this.expiresAtMs = expiresAtMs
     return this
   }
@@ -279,6 +285,7 @@ export class SessionImpl<T> {
       userId: this.userId,
       userVersion: this.#userVersion,
       epoch: this.#epoch,
+      checkedAtMs: this.#checkedAtMs,
       data: this.data,
     }
     const token = await this.#settings.strategy.encode(envelope, expiresAtMs, nowMs)
@@ -348,6 +355,8 @@ export class SessionImpl<T> {
     this.expiresAtMs = nowMs + this.#settings.maxAgeSeconds * 1000
     this.#userVersion = versions?.userVersion
     this.#epoch = versions?.epoch
+    // The versions were just read: as good as a check, for recheckSeconds.
+    this.#checkedAtMs = versions && this.#settings.recheckMs !== undefined ? nowMs : undefined
     // Another user never inherits a session id the client already holds (session fixation,
     // OWASP ASVS V3.2.1), even if the app forgot regenerate().
     if (switchesUser) this.id = newSessionId()
@@ -365,7 +374,7 @@ export class SessionImpl<T> {
     this.data = {}
     this.userId = undefined
     this.expiresAtMs = this.createdAtMs = this.#lastSeenMs = undefined
-    this.#userVersion = this.#epoch = undefined
+    this.#userVersion = this.#epoch = this.#checkedAtMs = undefined
     this.token = undefined
     this.#push(this.#settings.cookie.clear(this.#present))
     if (old) await this.#revoke(old)
@@ -421,6 +430,7 @@ export class SessionImpl<T> {
       expiresAtMs,
       userVersion: this.#userVersion,
       epoch: this.#epoch,
+      checkedAtMs: this.#checkedAtMs,
     }
   }
 
@@ -434,5 +444,6 @@ export class SessionImpl<T> {
     this.expiresAtMs = previous.expiresAtMs
     this.#userVersion = previous.userVersion
     this.#epoch = previous.epoch
+    this.#checkedAtMs = previous.checkedAtMs
   }
 }

@@ -19,6 +19,11 @@ export interface SessionEnvelope {
   readonly userVersion?: number | undefined
   /** Absent or undefined without a denylist. */
   readonly epoch?: number | undefined
+  /**
+   * When the session last passed a revocation check (ms since epoch). Absent or undefined
+   * without `recheckSeconds`.
+   */
+  readonly checkedAtMs?: number | undefined
   readonly data: unknown
 }
 

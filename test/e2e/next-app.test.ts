@@ -1,8 +1,8 @@
 // End to end: `next build` of examples/next-app (once per run), `next start` on free ports, driven
 // by Debian's Chromium through playwright-core. Covers every Next.js context the adapter serves,
-// revocation across browsers (in memory, then Redis), key rotation across a restart and hostile
-// cookies. Needs `npm run build` first (npm test's pretest does it) and /usr/bin/chromium
-// (or CHROMIUM_PATH).
+// revocation across browsers (in memory, then in Redis over TCP and over HTTP, refused by the
+// proxy and the edge route), key rotation across a restart and hostile cookies. Needs
+// `npm run build` first (npm test's pretest does it) and /usr/bin/chromium (or CHROMIUM_PATH).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { appDir, linkCachet, nextBin, rootDir } from '../../examples/next-app/scripts/prepare.mjs'
 import { generateSecret } from '../../src/keys.js'
 import { freePort, rawCommand, startRedis, type RedisServer } from '../helpers/redis-server.mjs'
+import { startUpstashBridge, type UpstashBridge } from '../helpers/upstash-bridge.js'
 
 const K1 = generateSecret()
 const K2 = generateSecret()
@@ -31,6 +32,8 @@ const baseEnv = (): NodeJS.ProcessEnv => {
     'SESSION_KEYS',
     'SESSION_CURRENT_KEY',
     'REDIS_URL',
+    'UPSTASH_REDIS_REST_URL',
+    'UPSTASH_REDIS_REST_TOKEN',
     'PORT',
   ]) {
     delete env[name]
@@ -40,6 +43,7 @@ const baseEnv = (): NodeJS.ProcessEnv => {
 
 interface App {
   readonly url: string
+  readonly env: Readonly<Record<string, string>>
   readonly log: () => string
   stop(): Promise<void>
 }
@@ -65,6 +69,7 @@ async function startApp(env: Record<string, string>): Promise<App> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const app: App = {
     url: `http://127.0.0.1:${port}`,
+    env,
     log: () => output,
     async stop() {
       running.delete(app)
@@ -163,8 +168,12 @@ async function json(
   return { status: response!.status(), body: (await response!.json()) as Record<string, unknown> }
 }
 
-/** Sign-in, every context, sign-out, and revocation across two browsers. */
+/**
+ * Sign-in, every context, sign-out, and revocation across two browsers. With REDIS_URL or the
+ * Upstash variables the proxy reaches the shared store and refuses a revoked session itself.
+ */
 async function journey(app: App, user: string, kid: string): Promise<void> {
+  const proxyChecks = Boolean(app.env.REDIS_URL || app.env.UPSTASH_REDIS_REST_URL)
   const context = await browser.newContext()
   const page = await context.newPage()
 
@@ -200,7 +209,7 @@ async function journey(app: App, user: string, kid: string): Promise<void> {
   })
   expect((await json(page, `${app.url}/api/edge`)).body).toEqual({
     runtime: 'edge',
-    revocationChecked: false,
+    revocationChecked: Boolean(app.env.UPSTASH_REDIS_REST_URL),
     state: 'active',
     userId: user,
   })
@@ -234,19 +243,30 @@ async function journey(app: App, user: string, kid: string): Promise<void> {
   expect(otherCookie).toBeDefined()
   await page.click('button:text-is("Sign out everywhere")')
   await page.waitForURL(/\/signin$/)
-  // The proxy only verifies the seal (optimistic); the page asks the denylist and redirects.
   await otherPage.goto(`${app.url}/dashboard`)
   expect(new URL(otherPage.url()).pathname).toBe('/signin')
-  expect(await sessionCookie(other)).toBe(otherCookie) // revoked server-side, not by deleting it
-  await otherPage.goto(`${app.url}/`)
-  expect(await otherPage.textContent('[data-testid=state]')).toBe('revoked')
-  expect(await otherPage.textContent('[data-testid=reason]')).toBe('user-revoked')
-  // A route handler may write: it answers 401 and clears the revoked cookie.
-  expect(await json(otherPage, `${app.url}/api/me`)).toEqual({
-    status: 401,
-    body: { state: 'revoked' },
-  })
-  expect(await sessionCookie(other)).toBeUndefined()
+  if (proxyChecks) {
+    // The proxy asked the denylist: it redirected and cleared the cookie (a page cannot).
+    expect(otherPage.url()).toBe(`${app.url}/signin?next=%2Fdashboard`)
+    expect(await sessionCookie(other)).toBeUndefined()
+  } else {
+    // The proxy only verifies the seal (optimistic); the page asks the denylist and redirects.
+    expect(await sessionCookie(other)).toBe(otherCookie) // revoked server-side, not by deleting it
+    // The edge route has no store to ask here: it still accepts the revoked session.
+    expect((await json(otherPage, `${app.url}/api/edge`)).body).toMatchObject({
+      revocationChecked: false,
+      state: 'active',
+    })
+    await otherPage.goto(`${app.url}/`)
+    expect(await otherPage.textContent('[data-testid=state]')).toBe('revoked')
+    expect(await otherPage.textContent('[data-testid=reason]')).toBe('user-revoked')
+    // A route handler may write: it answers 401 and clears the revoked cookie.
+    expect(await json(otherPage, `${app.url}/api/me`)).toEqual({
+      status: 401,
+      body: { state: 'revoked' },
+    })
+    expect(await sessionCookie(other)).toBeUndefined()
+  }
   await other.close()
 
   await context.close()
@@ -296,9 +316,14 @@ async function devicesJourney(app: App, user: string): Promise<void> {
   expect(await sessionCookie(phone)).toBe(phoneCookie)
   await phonePage.goto(`${app.url}/dashboard`)
   expect(new URL(phonePage.url()).pathname).toBe('/signin')
-  await phonePage.goto(`${app.url}/`)
-  expect(await phonePage.textContent('[data-testid=state]')).toBe('revoked')
-  expect(await phonePage.textContent('[data-testid=reason]')).toBe('session-revoked')
+  if (app.env.REDIS_URL || app.env.UPSTASH_REDIS_REST_URL) {
+    // The proxy asked the shared store: it cleared the revoked cookie on the way.
+    expect(await sessionCookie(phone)).toBeUndefined()
+  } else {
+    await phonePage.goto(`${app.url}/`)
+    expect(await phonePage.textContent('[data-testid=state]')).toBe('revoked')
+    expect(await phonePage.textContent('[data-testid=reason]')).toBe('session-revoked')
+  }
   await laptopPage.screenshot({ path: path.join(OUTPUT, 'next-app-devices.png'), fullPage: true })
   await laptop.close()
   await phone.close()
@@ -399,14 +424,80 @@ describe('examples/next-app in Chromium', () => {
     }
   }, 120_000)
 
-  describe('with Redis (REDIS_URL)', () => {
+  describe('with Redis (REDIS_URL, and over HTTP with the Upstash variables)', () => {
     let redis: RedisServer
+    // The real Upstash server cannot run here: this bridge speaks its REST protocol and runs the
+    // commands on the private redis-server (test/helpers/upstash-bridge.ts).
+    let bridge: UpstashBridge
     beforeAll(async () => {
       redis = await startRedis()
+      bridge = await startUpstashBridge(redis.port)
     })
     afterAll(async () => {
+      await bridge?.close()
       await redis?.stop()
     })
+    const upstashEnv = () => ({
+      UPSTASH_REDIS_REST_URL: bridge.url,
+      UPSTASH_REDIS_REST_TOKEN: bridge.token,
+    })
+    const mgetsOverHttp = () =>
+      bridge.requests.flatMap((r) => r.commands).filter((c) => c[0]!.toLowerCase() === 'mget')
+        .length
+
+    test('Redis over HTTP only (every part, no REDIS_URL): the journey; the proxy refuses a revoked session', async () => {
+      const app = await startApp({ ...KEYS_V2, ...upstashEnv() })
+      try {
+        const before = bridge.requests.length
+        await journey(app, 'edsger', 'k2')
+        // Everything went through the HTTP bridge to Redis.
+        expect(bridge.requests.length).toBeGreaterThan(before)
+        expect(await rawCommand(redis.port, 'DBSIZE')).toMatch(/^:[1-9]\d*\r\n$/)
+        expect(app.log()).not.toMatch(/⨯|Error:/)
+      } finally {
+        await app.stop()
+      }
+    }, 120_000)
+
+    test('Node with ioredis, edge route over HTTP, one Redis: the edge route refuses a session revoked by Node', async () => {
+      const app = await startApp({
+        ...KEYS_V2,
+        REDIS_URL: `redis://127.0.0.1:${redis.port}`,
+        ...upstashEnv(),
+      })
+      const one = await browser.newContext()
+      const two = await browser.newContext()
+      try {
+        const page = await one.newPage()
+        const other = await two.newPage()
+        await signIn(page, app, 'frances')
+        await signIn(other, app, 'frances')
+        const mgets = mgetsOverHttp()
+        expect((await json(other, `${app.url}/api/edge`)).body).toEqual({
+          runtime: 'edge',
+          revocationChecked: true,
+          state: 'active',
+          userId: 'frances',
+        })
+        expect(mgetsOverHttp()).toBe(mgets + 1) // one MGET over HTTP for the edge read
+        // "Sign out everywhere" runs in a server action (Node, ioredis).
+        await page.click('button:text-is("Sign out everywhere")')
+        await page.waitForURL(/\/signin$/)
+        expect((await json(other, `${app.url}/api/edge`)).body).toEqual({
+          runtime: 'edge',
+          revocationChecked: true,
+          state: 'revoked',
+          userId: null,
+        })
+        // The edge route handler cleared the revoked cookie.
+        expect(await sessionCookie(two)).toBeUndefined()
+        expect(app.log()).not.toMatch(/⨯|Error:/)
+      } finally {
+        await one.close()
+        await two.close()
+        await app.stop()
+      }
+    }, 120_000)
 
     test('the same journey against a private redis-server', async () => {
       const app = await startApp({ ...KEYS_V2, REDIS_URL: `redis://127.0.0.1:${redis.port}` })

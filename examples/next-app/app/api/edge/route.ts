@@ -1,8 +1,9 @@
 // Edge-runtime route handler reading the same cookie. It verifies the seal, expiry and key
-// rotation; it cannot reach the denylist (see lib/session-edge.ts).
+// rotation, and checks revocation over HTTP when the Upstash variables are set (see
+// lib/session-edge.ts).
 import { getSession } from 'cachet/next'
 import { cookies } from 'next/headers'
-import { edgeSessions } from '../../../lib/session-edge'
+import { edgeRevocation, edgeSessions } from '../../../lib/session-edge'
 
 export const runtime = 'edge'
 
@@ -10,7 +11,7 @@ export async function GET() {
   const session = await getSession(await cookies(), edgeSessions)
   return Response.json({
     runtime: 'edge',
-    revocationChecked: false,
+    revocationChecked: edgeRevocation,
     state: session.state,
     userId: session.state === 'active' ? session.data.userId : null,
   })
