@@ -14,6 +14,7 @@ export type {
   DeviceSession,
   LabelContext,
   ReadOptions,
+  RejectDetail,
   RejectReason,
   Session,
   SessionBase,

@@ -18,6 +18,7 @@ export type {
   AnonymousSession,
   DeviceSession,
   ReadOptions,
+  RejectDetail,
   RejectReason,
   Session,
   SessionBase,

@@ -18,10 +18,11 @@ import { createKeyRing, type KeyRing, type KeyRingOptions, type Secret } from '.
 import type { StandardSchemaV1 } from '../_internal/standard-schema.js'
 import { nativeBackend, selectBackend } from '../_internal/xaes.js'
 import { resolveDevices, type DeviceOptions, type DeviceSettings } from './devices.js'
+import { refuseForeignOptions } from '../_internal/foreign-options.js'
 import { MAX_CLOCK_SKEW_SECONDS } from './limits.js'
 import { sealedStrategy } from './sealed.js'
 import type { SessionStrategy, StrategyContext } from './strategy.js'
-import type { RejectReason } from './types.js'
+import type { RejectDetail, RejectReason } from './types.js'
 
 /** Options of {@link createSessions}. */
 export interface SessionOptions<T> {
@@ -64,8 +65,11 @@ export interface SessionOptions<T> {
   schema?: StandardSchemaV1<unknown, T>
   /** Which user a session belongs to, for "log out everywhere". Default: `data.userId` if a string. */
   userId?: (data: T) => string | undefined
-  /** Called with the reason whenever a cookie is rejected. Must not throw (errors are swallowed). */
-  onReject?: (reason: RejectReason) => void
+  /**
+   * Called with the reason whenever a cookie is rejected, and a detail without secrets (the key id
+   * of an `unknown-key` cookie). Must not throw (errors are swallowed).
+   */
+  onReject?: (reason: RejectReason, detail: RejectDetail) => void
   /**
    * Clock, whole ms since epoch. Default `Date.now`. Called once at construction to check it; a
    * later non-integer or non-finite time makes `save()` throw `ERR_SESSION_OPTIONS` and `read()`
@@ -97,7 +101,7 @@ export interface SessionSettings<T> {
   readonly recheckMs: number | undefined
   readonly now: () => number
   readonly userIdOf: (data: T) => string | undefined
-  readonly onReject: ((reason: RejectReason) => void) | undefined
+  readonly onReject: ((reason: RejectReason, detail: RejectDetail) => void) | undefined
 }
 
 const DAY = 24 * 3600
@@ -227,11 +231,13 @@ function strategyOf<T>(options: SessionOptions<T>, context: StrategyContext): Se
 /**
  * Validates the options of `createSessions` once and resolves their defaults.
  *
- * @throws `ERR_KEY_WEAK`, `ERR_KEY_RING_INVALID`, `ERR_COOKIE_OPTIONS`, `ERR_SESSION_OPTIONS`.
+ * @throws `ERR_KEY_MISSING`, `ERR_KEY_WEAK`, `ERR_KEY_RING_INVALID`, `ERR_COOKIE_OPTIONS`,
+ *   `ERR_SESSION_OPTIONS`.
  */
 export function resolveOptions<T>(options: SessionOptions<T>): SessionSettings<T> {
   if (typeof options !== 'object' || options === null)
     optionError('createSessions needs an options object')
+  refuseForeignOptions(options)
   const keys = createKeyRing(options.keys)
   const cookie = createSessionCookie(options.cookie)
   const lifetimes = lifetimesOf(options)

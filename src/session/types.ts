@@ -36,6 +36,15 @@ export type RejectReason =
    */
   | 'ambiguous'
 
+/**
+ * What `onReject` learns besides the reason, never anything secret: for `unknown-key`, the key id
+ * the cookie names (an id, not a key: e.g. `'k0'` when cookies sealed with a single secret meet a
+ * ring that no longer holds it under id `k0`).
+ */
+export interface RejectDetail {
+  readonly kid?: string
+}
+
 /** A session's state. Only `active` has data. */
 export type SessionState = 'new' | 'active' | 'expired' | 'invalid' | 'revoked' | 'destroyed'
 
