@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import { describe, expect, test } from 'vitest'
 import { isSessionError, type SessionError } from '../src/errors.js'
 import { generateSecret } from '../src/keys.js'
@@ -163,15 +162,4 @@ describe('Fetch API adapter: changes that miss the response', () => {
       'ERR_SESSION_OPTIONS',
     )
   })
-})
-
-// dist/ is built by `npm test`'s pretest step.
-test('CLI: `cachet secret` prints a fresh secret that createSessions accepts', () => {
-  const out = execFileSync(process.execPath, ['dist/cli.js', 'secret'], { encoding: 'utf8' }).trim()
-  expect(out).toMatch(/^[A-Za-z0-9_-]{43}$/)
-  expect(() => createSessions({ keys: out })).not.toThrow()
-  const again = execFileSync(process.execPath, ['dist/cli.js', 'secret'], {
-    encoding: 'utf8',
-  }).trim()
-  expect(again).not.toBe(out)
 })
