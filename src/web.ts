@@ -29,9 +29,10 @@ export interface WebSessionOptions {
 // Sessions whose writes went out with a response: a change after that point is lost.
 const APPLIED = new WeakMap<object, { sent: boolean }>()
 
+// Node, Deno and Bun have process.emitWarning; edge runtimes have no process and get nothing.
+type WarningRuntime = { process?: { emitWarning?: (warning: Error) => void } }
 function defaultOnError(error: SessionError): void {
-  const runtime = (globalThis as { process?: { emitWarning?: (warning: Error) => void } }).process
-  runtime?.emitWarning?.(error)
+  ;(globalThis as WarningRuntime).process?.emitWarning?.(error)
 }
 
 function reporterOf(options: WebSessionOptions | undefined): (error: SessionError) => void {

@@ -13,7 +13,8 @@ import {
   type SessionOptions,
   type SessionSettings,
 } from './options.js'
-import { readSession, report } from './read.js'
+import { report } from './reasons.js'
+import { readSession } from './read.js'
 import { liveEntries, type DeviceSettings } from './devices.js'
 import { denylistCall, SessionImpl } from './session.js'
 import type {

@@ -22,7 +22,7 @@ import { refuseForeignOptions } from '../_internal/foreign-options.js'
 import { MAX_CLOCK_SKEW_SECONDS } from './limits.js'
 import { sealedStrategy } from './sealed.js'
 import type { SessionStrategy, StrategyContext } from './strategy.js'
-import type { RejectDetail, RejectReason } from './types.js'
+import type { RejectDetail, RejectReason, SessionFallback } from './types.js'
 
 /** Options of {@link createSessions}. */
 export interface SessionOptions<T> {
@@ -71,6 +71,11 @@ export interface SessionOptions<T> {
    */
   onReject?: (reason: RejectReason, detail: RejectDetail) => void
   /**
+   * Reads another library's cookie once, when the request has no cachet cookie, and re-seals it
+   * as cachet's (migration without signing anyone out): see `cachet/iron`.
+   */
+  fallback?: SessionFallback
+  /**
    * Clock, whole ms since epoch. Default `Date.now`. Called once at construction to check it; a
    * later non-integer or non-finite time makes `save()` throw `ERR_SESSION_OPTIONS` and `read()`
    * give an anonymous `invalid` session.
@@ -102,6 +107,9 @@ export interface SessionSettings<T> {
   readonly now: () => number
   readonly userIdOf: (data: T) => string | undefined
   readonly onReject: ((reason: RejectReason, detail: RejectDetail) => void) | undefined
+  /** The `fallback` reader and its old cookie (validated; used only to delete it). */
+  readonly fallback:
+    { readonly reader: SessionFallback; readonly cookie: SessionCookie } | undefined
 }
 
 const DAY = 24 * 3600
@@ -211,6 +219,16 @@ function checkHooks<T>(options: SessionOptions<T>): void {
     optionError('denylist must implement Denylist')
 }
 
+function fallbackOf<T>(options: SessionOptions<T>): SessionSettings<T>['fallback'] {
+  const reader = options.fallback
+  if (reader === undefined) return undefined
+  if (typeof reader?.read !== 'function')
+    optionError('fallback must be a reader such as ironSessionReader() from cachet/iron')
+  // Validates the old cookie's name, path and domain now; used only to delete it.
+  const cookie = createSessionCookie({ ...reader.cookie, secure: false, chunking: false })
+  return { reader, cookie }
+}
+
 function strategyOf<T>(options: SessionOptions<T>, context: StrategyContext): SessionStrategy {
   const strategyOption = options.strategy ?? 'sealed'
   if (strategyOption !== 'sealed' && typeof strategyOption !== 'function')
@@ -264,5 +282,6 @@ export function resolveOptions<T>(options: SessionOptions<T>): SessionSettings<T
     now: checkedClock(options.now ?? Date.now),
     userIdOf: options.userId ?? defaultUserId,
     onReject: options.onReject,
+    fallback: fallbackOf(options),
   }
 }

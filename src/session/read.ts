@@ -7,6 +7,8 @@ import { authorizationOf, parseBearer } from '../_internal/bearer.js'
 import { checkRevocation } from '../denylist/check.js'
 import { labelContextOf } from './devices.js'
 import type { SessionSettings } from './options.js'
+import { readFallback } from './fallback.js'
+import { report } from './reasons.js'
 import { SessionImpl, validate, type CredentialSource } from './session.js'
 import type { DecodeResult, SessionEnvelope } from './strategy.js'
 import type { RejectDetail, RejectReason, SessionInput, SessionWriter } from './types.js'
@@ -142,19 +144,6 @@ async function admit<T>(
   return { data: checked.value, rechecked }
 }
 
-/** Tells `onReject`; a logging hook must not turn a rejected cookie into a 500. */
-export function report<T>(
-  settings: SessionSettings<T>,
-  reason: RejectReason,
-  detail: RejectDetail = {},
-): void {
-  try {
-    settings.onReject?.(reason, detail)
-  } catch {
-    // Swallowed on purpose.
-  }
-}
-
 /** Reads the session of a request; throws only on a bug (the manager turns that into 'invalid'). */
 export async function readSession<T>(request: ReadRequest<T>): Promise<SessionImpl<T>> {
   const { settings, input, writer } = request
@@ -172,7 +161,11 @@ export async function readSession<T>(request: ReadRequest<T>): Promise<SessionIm
     return session.reject(reason)
   }
   if (credential.reason !== undefined) return rejected(credential.reason)
-  if (credential.values.length === 0) return session
+  if (credential.values.length === 0) {
+    if (present.length > 0 || source !== undefined || !settings.fallback) return session
+    const cookieHeader = cookieHeaderOf(input)
+    return (await readFallback({ settings, cookieHeader, writer })) ?? session
+  }
   const nowMs = settings.now()
   const decoded = await decodeOne(settings, credential.values, nowMs)
   if (!('ok' in decoded)) return rejected(decoded.reason, decoded.detail)

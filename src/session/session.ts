@@ -164,15 +164,41 @@ export class SessionImpl<T> {
 
   // --- Read time ---
 
-  /** Marks the session as rejected for `reason` (a new, anonymous session). */
-  reject(reason: RejectReason): this {
+  /**
+   * Marks the session as rejected for `reason` (a new, anonymous session). `clear` deletes the
+   * rejected cookie: by default the session cookies the request sent.
+   */
+  reject(reason: RejectReason, clear?: readonly CookieWrite[]): this {
     this.state = stateOf(reason)
     this.reason = reason
     // A rejected cookie is cleared so the browser stops sending it, except when the denylist
     // was unreachable: that says nothing about the cookie, which must survive the outage.
     if (reason !== 'denylist-unavailable')
-      this.#pushAtRead(this.#settings.cookie.clear(this.#present))
+      this.#pushAtRead(clear ?? this.#settings.cookie.clear(this.#present))
     return this
+  }
+
+  /**
+   * Starts a session from another library's cookie (`fallback`): a new lifetime, capped at the
+   * old cookie's expiry (migrating never lengthens a session), sealed at once, with `clearOld`
+   * (the old cookie's deletion) in the same writes. Throws `ERR_SESSION_DATA` for data that
+   * fails the schema, `ERR_DENYLIST_UNAVAILABLE`, or a cookie error; the caller rejects.
+   */
+  async adopt(data: T, capMs: number | undefined, clearOld: readonly CookieWrite[]): Promise<void> {
+    const settings = this.#settings
+    const checked = await validate(settings.schema, data)
+    if (!checked.ok)
+      throw new SessionError('ERR_SESSION_DATA', 'the session data failed the schema')
+    const nowMs = settings.now()
+    const userId = settings.userIdOf(checked.value)
+    await this.#startLifetime(userId, nowMs, false)
+    if (capMs !== undefined && capMs < this.expiresAtMs!) this.expiresAtMs = capMs
+    this.state = 'active'
+    this.reason = undefined
+    this.data = checked.value
+    this.userId = userId
+    await this.#issue(nowMs)
+    this.#pushAtRead([...this.writes, ...clearOld])
   }
 
   /** Fills the session from a decoded envelope whose data passed the schema. */

@@ -205,3 +205,20 @@ export interface DeviceSession {
   /** True for the session passed as `options.current`. */
   readonly current: boolean
 }
+
+/**
+ * A reader for another library's session cookie, consulted only when a request carries no cachet
+ * session cookie: an accepted old cookie becomes an active session, sealed as cachet's in the same
+ * response, and the old cookie is deleted. `ironSessionReader()` from `cachet/iron` is one.
+ */
+export interface SessionFallback {
+  /** The old cookie: its name, and the Path and Domain it was set with (to delete it). */
+  readonly cookie: { readonly name: string; readonly path?: string; readonly domain?: string }
+  /** Opens the old cookie's value. Should not throw: a throw counts as `invalid`. */
+  read(value: string, nowMs: number): FallbackResult | Promise<FallbackResult>
+}
+
+/** What a {@link SessionFallback} made of the old cookie. */
+export type FallbackResult =
+  | { readonly ok: true; readonly data: unknown; readonly expiresAtMs?: number | undefined }
+  | { readonly ok: false; readonly reason: 'invalid' | 'expired' }
