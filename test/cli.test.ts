@@ -5,7 +5,7 @@ import { importJWK, jwtVerify } from 'jose'
 import { describe, expect, test } from 'vitest'
 import { createKeyRing, type KeyRingOptions } from '../src/keys.js'
 import { jwtStrategy } from '../src/jwt/index.js'
-import { createSessions } from '../src/session.js'
+import { createSessions } from '../src/session/index.js'
 import { fromBase64url } from '../src/_internal/bytes.js'
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }
