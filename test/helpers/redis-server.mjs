@@ -199,7 +199,7 @@ async function launch(port, dir, options) {
             : new RedisStartError(String(error)),
         )
       })
-      proc.once('exit', (code, signal) => {
+      proc.once('close', (code, signal) => {
         started.delete(proc)
         const message = `redis-server exited (${signal ?? code}) on port ${port}:\n${output.trim()}`
         // A port taken between freePort() and the bind is a lost race: startRedis() retries it.
