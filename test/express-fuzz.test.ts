@@ -9,12 +9,12 @@ import express5, { type Express, type NextFunction, type Request, type Response 
 import express4 from 'express4'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { session, type SessionData } from '../src/express.js'
+import { session } from '../src/express/index.js'
 import { generateSecret } from '../src/keys.js'
 import { CookieJar } from './helpers/cookie-jar.js'
 import { listen, type TestServer } from './helpers/listen.js'
 
-declare module '../src/express.js' {
+declare module '../src/express/index.js' {
   interface SessionData {
     n?: number
   }
@@ -45,7 +45,13 @@ interface Run {
   expected: number | undefined
   /** Errors that reached the error handler other than the program's own. */
   foreign: string[]
+  /** Errors Node emitted on the response (write after end). */
+  emitted: string[]
+  /** The program wrote after it ended the response: Node's own error, cachet or not. */
+  wroteAfterEnd: boolean
 }
+
+const TERMINAL: ReadonlySet<Op> = new Set(['end', 'redirect', 'send', 'json', 'sendFile', 'pipe'])
 
 const runs = new Map<string, Run>()
 const uncaught: unknown[] = []
@@ -79,7 +85,10 @@ function execute(op: Op, req: Request, res: Response, run: Run, value: number): 
       res.json({ j: 1 })
       return
     case 'sendFile':
-      res.sendFile(FILE, () => undefined)
+      // A failure (headers already sent) is the program's: the response is ended instead.
+      res.sendFile(FILE, (error) => {
+        if (error && !res.writableEnded) res.end()
+      })
       return
     case 'pipe':
       Readable.from(['p', 'q']).pipe(res)
@@ -99,15 +108,19 @@ function makeApp(express: () => Express): Express {
     res.json({ n: req.session.n ?? null })
   })
   app.get('/fuzz', (req, res, next) => {
-    const id = String(req.query.id)
-    const program = String(req.query.ops).split(',') as Op[]
-    const run: Run = { expected: undefined, foreign: [] }
+    const id = req.query.id as string
+    const program = (req.query.ops as string).split(',') as Op[]
+    const run: Run = { expected: undefined, foreign: [], emitted: [], wroteAfterEnd: false }
     runs.set(id, run)
-    // Node's own write-after-end errors are emitted on the response; they are the program's.
-    res.on('error', () => undefined)
+    // Node emits write-after-end errors on the response (fatal without a listener): recorded,
+    // and allowed only when the program itself wrote after ending.
+    res.on('error', (error: NodeJS.ErrnoException) => run.emitted.push(String(error.code)))
+    let ended = false
     let value = 0
+    // A pipe or sendFile ends the response itself, later; otherwise the harness ends it.
+    let endsItself = false
     const finish = () => {
-      if (!res.writableEnded) res.end()
+      if (!res.writableEnded && !endsItself) res.end()
     }
     const step = (i: number): Promise<void> | void => {
       for (; i < program.length; i++) {
@@ -117,6 +130,11 @@ function makeApp(express: () => Express): Express {
           if (!res.headersSent) run.expected = req.session?.n
           return req.session?.save().then(() => step(i + 1))
         }
+        // Writing after an end, or ending while a pipe still writes: Node's error, cachet or not.
+        if ((op === 'write' || op === 'pipe') && ended) run.wroteAfterEnd = true
+        if (TERMINAL.has(op) && endsItself) run.wroteAfterEnd = true
+        if (TERMINAL.has(op)) ended = true
+        if (op === 'pipe' || op === 'sendFile') endsItself = true
         try {
           execute(op, req, res, run, ++value)
         } catch (error) {
@@ -133,7 +151,7 @@ function makeApp(express: () => Express): Express {
   })
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const message = (err as Error | undefined)?.message
-    if (message !== MARKER) runs.get(String(req.query.id))?.foreign.push(String(message))
+    if (message !== MARKER) runs.get(req.query.id as string)?.foreign.push(String(message))
     if (!res.headersSent) res.status(500).send('error')
     else if (!res.writableEnded) res.end()
   })
@@ -170,6 +188,7 @@ describe.each([
           await new Promise((r) => setTimeout(r, 5))
           const run = runs.get(id)!
           expect(run.foreign).toEqual([])
+          if (!run.wroteAfterEnd) expect(run.emitted).toEqual([])
           const read = (await (await jar.fetch(`${server.url}/read`)).json()) as {
             n: number | null
           }

@@ -17,6 +17,7 @@ export interface FallbackRequest<T> {
   readonly settings: SessionSettings<T>
   readonly cookieHeader: string | undefined
   readonly writer: SessionWriter | undefined
+  readonly generateId?: (() => string) | undefined
 }
 
 async function open<T>(
@@ -39,7 +40,7 @@ async function open<T>(
 export async function readFallback<T>(
   request: FallbackRequest<T>,
 ): Promise<SessionImpl<T> | undefined> {
-  const { settings, cookieHeader, writer } = request
+  const { settings, cookieHeader, writer, generateId } = request
   const old = settings.fallback!.cookie
   const name = old.name
   const pair = cookieHeader
@@ -48,13 +49,22 @@ export async function readFallback<T>(
     .find((p) => p.startsWith(`${name}=`))
   if (pair === undefined) return undefined
   const clearOld = old.clear([name])
-  const session = new SessionImpl<T>({ settings, present: [], source: undefined, writer })
+  const session = new SessionImpl<T>({
+    settings,
+    present: [],
+    source: undefined,
+    writer,
+    generateId,
+  })
   const rejected = (reason: RejectReason) => {
     report(settings, reason)
-    return new SessionImpl<T>({ settings, present: [], source: undefined, writer }).reject(
-      reason,
-      clearOld,
-    )
+    return new SessionImpl<T>({
+      settings,
+      present: [],
+      source: undefined,
+      writer,
+      generateId,
+    }).reject(reason, clearOld)
   }
   const nowMs = settings.now()
   const result = await open(settings, pair.slice(name.length + 1), nowMs)

@@ -18,7 +18,7 @@ import { createKeyRing, type KeyRing, type KeyRingOptions, type Secret } from '.
 import type { StandardSchemaV1 } from '../_internal/standard-schema.js'
 import { nativeBackend, selectBackend } from '../_internal/xaes.js'
 import { resolveDevices, type DeviceOptions, type DeviceSettings } from './devices.js'
-import { refuseForeignOptions } from '../_internal/foreign-options.js'
+import { refuseForeignSecret, refuseUnknownOptions } from '../_internal/unknown-options.js'
 import { MAX_CLOCK_SKEW_SECONDS } from './limits.js'
 import { sealedStrategy } from './sealed.js'
 import type { SessionStrategy, StrategyContext } from './strategy.js'
@@ -111,6 +111,27 @@ export interface SessionSettings<T> {
   readonly fallback:
     { readonly reader: SessionFallback; readonly cookie: SessionCookie } | undefined
 }
+
+// Every option createSessions takes; anything else is refused (a misspelling, or another
+// library's option that would otherwise be silently ignored).
+const SESSION_OPTION_NAMES: ReadonlySet<string> = new Set([
+  'keys',
+  'cookie',
+  'maxAgeSeconds',
+  'idleTimeoutSeconds',
+  'refreshAfterSeconds',
+  'strategy',
+  'denylist',
+  'onDenylistError',
+  'devices',
+  'schema',
+  'userId',
+  'onReject',
+  'fallback',
+  'now',
+  'clockSkewSeconds',
+  'backend',
+] satisfies (keyof SessionOptions<object>)[])
 
 const DAY = 24 * 3600
 const DEFAULT_MAX_AGE = 7 * DAY
@@ -255,7 +276,8 @@ function strategyOf<T>(options: SessionOptions<T>, context: StrategyContext): Se
 export function resolveOptions<T>(options: SessionOptions<T>): SessionSettings<T> {
   if (typeof options !== 'object' || options === null)
     optionError('createSessions needs an options object')
-  refuseForeignOptions(options)
+  refuseForeignSecret(options)
+  refuseUnknownOptions('createSessions', options, SESSION_OPTION_NAMES)
   const keys = createKeyRing(options.keys)
   const cookie = createSessionCookie(options.cookie)
   const lifetimes = lifetimesOf(options)

@@ -28,6 +28,7 @@ export interface ReadRequest<T> {
   readonly settings: SessionSettings<T>
   readonly input: SessionInput
   readonly writer: SessionWriter | undefined
+  readonly generateId?: (() => string) | undefined
 }
 
 function cookieHeaderOf(input: SessionInput): string | undefined {
@@ -146,7 +147,7 @@ async function admit<T>(
 
 /** Reads the session of a request; throws only on a bug (the manager turns that into 'invalid'). */
 export async function readSession<T>(request: ReadRequest<T>): Promise<SessionImpl<T>> {
-  const { settings, input, writer } = request
+  const { settings, input, writer, generateId } = request
   const credential = credentialOf(settings, input)
   const { present, source } = credential
   const session = new SessionImpl<T>({
@@ -154,6 +155,7 @@ export async function readSession<T>(request: ReadRequest<T>): Promise<SessionIm
     present,
     source,
     writer,
+    generateId,
     ...(settings.devices ? { device: labelContextOf(input) } : {}),
   })
   const rejected = (reason: RejectReason, detail?: RejectDetail) => {
@@ -164,7 +166,7 @@ export async function readSession<T>(request: ReadRequest<T>): Promise<SessionIm
   if (credential.values.length === 0) {
     if (present.length > 0 || source !== undefined || !settings.fallback) return session
     const cookieHeader = cookieHeaderOf(input)
-    return (await readFallback({ settings, cookieHeader, writer })) ?? session
+    return (await readFallback({ settings, cookieHeader, writer, generateId })) ?? session
   }
   const nowMs = settings.now()
   const decoded = await decodeOne(settings, credential.values, nowMs)

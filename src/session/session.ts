@@ -17,7 +17,7 @@ import {
   type LabelContext,
 } from './devices.js'
 import { deviceLabel } from '../user-agent.js'
-import { newSessionId } from './ids.js'
+import { isSessionId, newSessionId } from './ids.js'
 import type { SessionSettings } from './options.js'
 import { stateOf } from './reasons.js'
 import type { SessionEnvelope } from './strategy.js'
@@ -35,6 +35,8 @@ export interface SessionParts<T> {
   readonly writer: SessionWriter | undefined
   /** The request, for the device label (only used with `devices`). */
   readonly device?: LabelContext
+  /** `ReadOptions.generateId`: makes the id of a session this request creates. */
+  readonly generateId?: (() => string) | undefined
 }
 
 type Validated<T> =
@@ -137,6 +139,7 @@ export class SessionImpl<T> {
   readonly #present: readonly string[]
   readonly #writer: SessionWriter | undefined
   readonly #device: LabelContext
+  readonly #generateId: (() => string) | undefined
   #lastSeenMs: number | undefined = undefined
   #userVersion: number | undefined = undefined
   #epoch: number | undefined = undefined
@@ -148,6 +151,24 @@ export class SessionImpl<T> {
     this.#writer = parts.writer
     this.source = parts.source
     this.#device = parts.device ?? { userAgent: undefined, headers: undefined }
+    this.#generateId = parts.generateId
+  }
+
+  /** A session this request creates takes its id from `generateId` (a read one keeps its own). */
+  takeGeneratedId(): void {
+    if (this.#generateId !== undefined && this.state !== 'active') this.id = this.#newId()
+  }
+
+  #newId(): string {
+    if (this.#generateId === undefined) return newSessionId()
+    const id = this.#generateId()
+    if (typeof id !== 'string' || !isSessionId(id)) {
+      throw new SessionError(
+        'ERR_SESSION_OPTIONS',
+        'a generated session id must be 22 characters of [A-Za-z0-9_-]',
+      )
+    }
+    return id
   }
 
   get idleExpiresAtMs(): number | undefined {
@@ -385,7 +406,7 @@ export class SessionImpl<T> {
     this.#checkedAtMs = versions && this.#settings.recheckMs !== undefined ? nowMs : undefined
     // Another user never inherits a session id the client already holds (session fixation,
     // OWASP ASVS V3.2.1), even if the app forgot regenerate().
-    if (switchesUser) this.id = newSessionId()
+    if (switchesUser) this.id = this.#newId()
   }
 
   async regenerate(): Promise<void> {
@@ -396,7 +417,7 @@ export class SessionImpl<T> {
     const old = this.#activeId()
     this.state = 'new'
     this.reason = undefined
-    this.id = newSessionId()
+    this.id = this.#newId()
     this.data = {}
     this.userId = undefined
     this.expiresAtMs = this.createdAtMs = this.#lastSeenMs = undefined

@@ -140,6 +140,12 @@ export interface SessionWriter {
 /** Options of `sessions.read()`. */
 export interface ReadOptions {
   readonly writer?: SessionWriter
+  /**
+   * Makes the id of a session this request creates (new, regenerated, or switching user) instead
+   * of 128 random bits. Must return 22 characters of `[A-Za-z0-9_-]` (the session id grammar the
+   * denylist and the strategies accept); anything else throws `ERR_SESSION_OPTIONS`.
+   */
+  readonly generateId?: () => string
 }
 
 /** A session manager. Create one per app with {@link createSessions}. */
