@@ -380,6 +380,27 @@ describe.each(versions)('%s', (_name, express: () => Express) => {
       expect(await destroyed.json()).toEqual({ after: 'undefined' })
     })
 
+    test('reload() puts back the data as last sealed; resave is accepted', async () => {
+      const server = await serve({ secret: SECRET, resave: true }, (app) => {
+        app.get('/set', (req, res) => {
+          req.session.views = 1
+          res.end()
+        })
+        app.get('/reload', (req, res, next) => {
+          req.session.views = 50
+          req.session.reload((err) => {
+            if (err) return next(err)
+            res.json({ views: req.session.views ?? null })
+          })
+        })
+      })
+      const jar = new CookieJar()
+      await jar.fetch(`${server.url}/set`)
+      const reloaded = await jar.fetch(`${server.url}/reload`)
+      expect(await reloaded.json()).toEqual({ views: 1 })
+      expect(reloaded.headers.getSetCookie()).toEqual([]) // back to what the cookie holds
+    })
+
     test('regenerate() on an empty session issues the new session', async () => {
       const server = await serve({ secret: SECRET }, (app) => {
         app.get('/', (req, res) => res.json({ id: req.sessionID }))
