@@ -309,7 +309,10 @@ describe.each(versions)('%s', (_name, express: () => Express) => {
       const server = await serve({ secret: SECRET }, routes)
       const jar = new CookieJar()
       const first = await jar.fetch(`${server.url}/`)
-      expect(first.headers.getSetCookie()).toHaveLength(1)
+      // express-session's defaults (name, path, HttpOnly, no Max-Age), with SameSite=Lax.
+      expect(first.headers.getSetCookie()).toEqual([
+        expect.stringMatching(/^connect\.sid=[A-Za-z0-9._-]+; Path=\/; HttpOnly; SameSite=Lax$/),
+      ])
       const { id } = (await first.json()) as { id: string }
       const second = await jar.fetch(`${server.url}/`)
       expect(await second.json()).toEqual({ id, sessionID: id })
@@ -493,10 +496,16 @@ describe.each(versions)('%s', (_name, express: () => Express) => {
     })
 
     test('secure: true on a plain-http request sets no cookie', async () => {
-      const server = await serve({ secret: SECRET, cookie: { secure: true } }, routes)
+      const reported: string[] = []
+      const server = await serve(
+        { secret: SECRET, cookie: { secure: true }, onError: (error) => reported.push(error.code) },
+        routes,
+      )
       const response = await fetch(`${server.url}/`)
       expect(response.status).toBe(200)
       expect(response.headers.getSetCookie()).toEqual([])
+      // The change cannot reach the client: reported, not thrown.
+      expect(reported).toEqual(['ERR_SESSION_STATE'])
     })
   })
 
