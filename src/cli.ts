@@ -206,7 +206,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'print a fresh secret for SESSION_SECRET (base64url, 256 bits)',
     usage: 'secret [--bytes N]      N random bytes, 32 to 1024 (default 32)',
     valued: ['bytes'],
-    run: (flags) => process.stdout.write(`${freshSecret(secretBytes(flags))}\n`),
+    run: (flags) => {
+      process.stdout.write(`${freshSecret(secretBytes(flags))}\n`)
+    },
   },
   keys: {
     summary: 'print a key ring for SESSION_KEYS and SESSION_CURRENT_KEY',
@@ -266,6 +268,11 @@ function help(): string {
   ].join('\n')
 }
 
+/** A command's result as an exit code: a number it returned, else 0. */
+function exitCodeOf(result: unknown): number {
+  return typeof result === 'number' ? result : 0
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
@@ -283,14 +290,14 @@ async function main(argv: readonly string[]): Promise<number> {
     )
     return 2
   }
-  if (command.ownArguments) return (await command.run({}, rest)) ?? 0
+  if (command.ownArguments) return exitCodeOf(await command.run({}, rest))
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`usage: cachet ${command.usage}\n`)
     return 0
   }
   try {
     const flags = parseFlags(rest, command.valued ?? [], command.boolean ?? [])
-    return (await command.run(flags, rest)) ?? 0
+    return exitCodeOf(await command.run(flags, rest))
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
     process.stderr.write(`cachet ${name}: ${error.message}\nusage: cachet ${command.usage}\n`)

@@ -49,7 +49,8 @@ describe('cachet CLI: help, version, typos', () => {
   test.each([[[]], [['--help']], [['-h']], [['help']]])('%j: help on stdout, exit 0', (args) => {
     const run = cachet(args)
     expect(run.status).toBe(0)
-    for (const command of ['secret', 'keys', 'jwk']) expect(run.stdout).toContain(command)
+    for (const command of ['secret', 'keys', 'jwk', 'inspect'])
+      expect(run.stdout).toContain(command)
     expect(run.stderr).toBe('')
   })
 
@@ -77,6 +78,16 @@ describe('cachet CLI: help, version, typos', () => {
     const run = cachet(['keys', '--help'])
     expect(run.status).toBe(0)
     expect(run.stdout).toContain('--from')
+  })
+
+  test('inspect parses its own arguments: --help gives its options, a missing cookie exit 2', () => {
+    const help = cachet(['inspect', '--help'])
+    expect(help.status).toBe(0)
+    expect(help.stdout).toContain('--denylist')
+    const missing = cachet(['inspect'], { SESSION_SECRET: '' })
+    expect(missing.status).toBe(2)
+    expect(missing.stdout).toBe('')
+    expect(cachet(['inspec']).stderr).toContain('did you mean "inspect"')
   })
 })
 
