@@ -17,8 +17,12 @@ const NODE_ONLY = new Set(['./express', './package.json'])
 // others about 20%. A subpath that outgrows its budget needs a look at what it pulled in, then a
 // deliberate new budget.
 const BUDGET_GZIP_BYTES: Record<string, number> = {
-  '.': 18_600, // +2.1 KB: the device index in the session manager and deviceLabel (issue 13)
-  './web': 340,
+  // +2.1 KB for the device index in the session manager and deviceLabel (issue 13), then 19 498 B
+  // measured with issues 10 and 12 (unknown options refused with their counterparts, errors that
+  // name the fix, the fallback hook, ReadOptions.generateId).
+  '.': 20_500,
+  // 698 B measured since it reports late changes with a SessionError (shared with the core).
+  './web': 770,
   './denylist': 8_400, // +1.9 KB: the device index (issue 13); +0.4 KB: the HTTP store (issue 15)
   './jwt': 19_600,
   './next': 1_200,
@@ -126,7 +130,8 @@ test('cachet + cachet/web, what a Fetch app on the edge ships, stays within its 
   })
   const text = result.outputFiles[0]!.text
   const gzipped = gzipSync(text, { level: 9 }).length
-  console.log(`bundle cachet + cachet/web ${text.length} B min  ${gzipped} B gz  (budget 18800)`)
-  // 18 800: +2.1 KB gz for the device index (issue 13), in the bundle even when unused.
-  expect(gzipped).toBeLessThanOrEqual(18_800)
+  console.log(`bundle cachet + cachet/web ${text.length} B min  ${gzipped} B gz  (budget 20900)`)
+  // 18 800: +2.1 KB gz for the device index (issue 13), in the bundle even when unused; 20 900:
+  // 19 903 B measured with issues 10 and 12 (see the '.' budget).
+  expect(gzipped).toBeLessThanOrEqual(20_900)
 })
