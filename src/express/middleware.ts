@@ -7,7 +7,7 @@
  * @module
  */
 
-import { sha256 } from '@noble/hashes/sha2.js'
+import { sha256 } from '../_internal/sha256.js'
 import { SessionError } from '../errors.js'
 import type { Session, Sessions } from '../session/index.js'
 import { toBase64url, utf8 } from '../_internal/bytes.js'

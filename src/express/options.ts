@@ -5,7 +5,7 @@
  * @module
  */
 
-import { sha256 } from '@noble/hashes/sha2.js'
+import { sha256 } from '../_internal/sha256.js'
 import type { Denylist } from '../denylist/index.js'
 import { SessionError } from '../errors.js'
 import type { Secret } from '../keys.js'
