@@ -113,25 +113,28 @@ export interface SessionSettings<T> {
 }
 
 // Every option createSessions takes; anything else is refused (a misspelling, or another
-// library's option that would otherwise be silently ignored).
-const SESSION_OPTION_NAMES: ReadonlySet<string> = new Set([
-  'keys',
-  'cookie',
-  'maxAgeSeconds',
-  'idleTimeoutSeconds',
-  'refreshAfterSeconds',
-  'strategy',
-  'denylist',
-  'onDenylistError',
-  'devices',
-  'schema',
-  'userId',
-  'onReject',
-  'fallback',
-  'now',
-  'clockSkewSeconds',
-  'backend',
-] satisfies (keyof SessionOptions<object>)[])
+// library's option that would otherwise be silently ignored). A Record over SessionOptions' keys,
+// so that an option added to the type and not here fails to compile instead of being refused.
+const SESSION_OPTION_KEYS: Record<keyof SessionOptions<object>, true> = {
+  keys: true,
+  cookie: true,
+  maxAgeSeconds: true,
+  idleTimeoutSeconds: true,
+  refreshAfterSeconds: true,
+  strategy: true,
+  denylist: true,
+  onDenylistError: true,
+  devices: true,
+  schema: true,
+  userId: true,
+  onReject: true,
+  fallback: true,
+  now: true,
+  clockSkewSeconds: true,
+  backend: true,
+  recheckSeconds: true,
+}
+const SESSION_OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(SESSION_OPTION_KEYS))
 
 const DAY = 24 * 3600
 const DEFAULT_MAX_AGE = 7 * DAY
