@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint'
 // (this project supports Node 20), and import-x runs inside the existing flat config and
 // `eslint .`, resolving the `.js` specifiers to `.ts` sources through the TypeScript resolver.
 const CORE = ['src/{seal,keys,cookie,errors}.ts', 'src/_internal/**']
-const SESSION = ['src/{session,jwt,denylist,csrf}.ts', 'src/{session,jwt,denylist}/**']
+const SESSION = ['src/{session,jwt,denylist,csrf,iron}.ts', 'src/{session,jwt,denylist}/**']
 const ADAPTERS = ['src/{web,next,express,hono}.ts', 'src/{express,hono}/**']
 
 export default tseslint.config(

@@ -122,6 +122,20 @@ function attributeSuffix(a: Omit<SetCookieAttributes, 'maxAge'>, expired: boolea
   return `${suffix}; SameSite=${a.sameSite === 'lax' ? 'Lax' : a.sameSite === 'strict' ? 'Strict' : 'None'}`
 }
 
+// Every cookie option; anything else is refused (issue 10 item 11): express-session's
+// cookie.maxAge, say, would otherwise be silently ignored.
+const COOKIE_OPTION_NAMES: ReadonlySet<string> = new Set([
+  'name',
+  'secure',
+  'httpOnly',
+  'sameSite',
+  'path',
+  'domain',
+  'partitioned',
+  'chunking',
+  'maxChunks',
+] satisfies (keyof CookieOptions)[])
+
 function bad(message: string): never {
   throw new SessionError('ERR_COOKIE_OPTIONS', message)
 }
@@ -136,6 +150,13 @@ function bad(message: string): never {
  */
 export function createSessionCookie(options: CookieOptions = {}): SessionCookie {
   if (typeof options !== 'object' || options === null) bad('cookie options must be an object')
+  for (const key of Object.keys(options)) {
+    if (!COOKIE_OPTION_NAMES.has(key)) {
+      const instead =
+        key === 'maxAge' || key === 'expires' ? '; use maxAgeSeconds of createSessions' : ''
+      bad(`cookie: unknown option ${JSON.stringify(key.slice(0, 64))}${instead}`)
+    }
+  }
   const name = options.name ?? '__Host-session'
   const secure = options.secure ?? true
   const httpOnly = options.httpOnly ?? true

@@ -15,6 +15,11 @@ export type SessionErrorCode =
   | 'ERR_SEAL_EXPIRED'
   /** A sealed value names a key id that the key ring does not hold. */
   | 'ERR_KEY_UNKNOWN'
+  /**
+   * No secret at all: `keys` (or one key of the ring) is `undefined` or `null`, which is what an
+   * unset environment variable gives. Make one with `npx cachet secret`.
+   */
+  | 'ERR_KEY_MISSING'
   /** A secret is too short, empty, ill-typed or of too little variety. */
   | 'ERR_KEY_WEAK'
   /** The key ring configuration is wrong: duplicate secrets, unknown `current`, bad key id. */

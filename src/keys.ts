@@ -83,7 +83,15 @@ interface SecretChecks {
   readonly entropy: boolean
 }
 
+const MAKE_ONE = 'make a secret with `npx cachet secret` and set the variable'
+
 function checkSecret(kid: string, secret: unknown, checks: SecretChecks): Uint8Array {
+  if (secret === undefined || secret === null) {
+    throw new SessionError(
+      'ERR_KEY_MISSING',
+      `key "${kid}" is ${String(secret)}: an environment variable is probably missing; ${MAKE_ONE}`,
+    )
+  }
   if (secret instanceof Uint8Array) {
     if (secret.length < MIN_SECRET_BYTES) {
       throw new SessionError('ERR_KEY_WEAK', `key "${kid}": a secret must carry at least 32 bytes`)
@@ -120,7 +128,8 @@ function checkSecret(kid: string, secret: unknown, checks: SecretChecks): Uint8A
  *
  * @param input A secret (its key id is `'k0'`) or `{ current, keys }`.
  * @returns An immutable {@link KeyRing}.
- * @throws `ERR_KEY_WEAK` for a short, empty, ill-typed or repetitive secret;
+ * @throws `ERR_KEY_MISSING` when `input` or one of its secrets is `undefined`/`null` (an unset
+ *   environment variable); `ERR_KEY_WEAK` for a short, empty, ill-typed or repetitive secret;
  *   `ERR_KEY_RING_INVALID` for an unknown `current`, a bad key id, no keys or a secret used twice.
  * @example
  * ```ts
@@ -132,6 +141,12 @@ function checkSecret(kid: string, secret: unknown, checks: SecretChecks): Uint8A
  */
 export function createKeyRing(input: Secret | KeyRingOptions | KeyRing): KeyRing {
   if (isKeyRing(input)) return input
+  if (input === undefined || input === null) {
+    throw new SessionError(
+      'ERR_KEY_MISSING',
+      `keys is ${String(input)}: an environment variable (e.g. SESSION_SECRET) is probably missing; ${MAKE_ONE}`,
+    )
+  }
   if (typeof input === 'string' || input instanceof Uint8Array) {
     return buildRing(DEFAULT_KEY_ID, [[DEFAULT_KEY_ID, input]])
   }

@@ -17,13 +17,19 @@ const NODE_ONLY = new Set(['./express', './package.json'])
 // others about 20%. A subpath that outgrows its budget needs a look at what it pulled in, then a
 // deliberate new budget.
 const BUDGET_GZIP_BYTES: Record<string, number> = {
-  '.': 18_600, // +2.1 KB: the device index in the session manager and deviceLabel (issue 13)
-  './web': 340,
+  // +2.1 KB for the device index in the session manager and deviceLabel (issue 13), then 19 498 B
+  // measured with issues 10 and 12 (unknown options refused with their counterparts, errors that
+  // name the fix, the fallback hook, ReadOptions.generateId).
+  '.': 20_500,
+  // 698 B measured since it reports late changes with a SessionError (shared with the core).
+  './web': 770,
   './denylist': 8_400, // +1.9 KB: the device index (issue 13); +0.4 KB: the HTTP store (issue 15)
   './jwt': 19_600,
   './next': 1_200,
   './csrf': 6_100,
   './hono': 470,
+  // iron-webcrypto included (migration from iron-session).
+  './iron': 3_350,
 }
 
 const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
@@ -82,6 +88,9 @@ describe.each(edgeEntries)('$subpath ($source)', ({ subpath, source }) => {
       expect(inputs.filter((input) => /node_modules\/(next|ioredis|@next)\//.test(input))).toEqual(
         [],
       )
+      // iron-webcrypto (migration from iron-session) only where it is asked for: cachet/iron.
+      if (subpath !== './iron')
+        expect(inputs.filter((input) => input.includes('node_modules/iron-'))).toEqual([])
       expect(text).not.toMatch(/["'](next|ioredis)(\/[\w./-]*)?["']/)
     },
   )
@@ -121,7 +130,8 @@ test('cachet + cachet/web, what a Fetch app on the edge ships, stays within its 
   })
   const text = result.outputFiles[0]!.text
   const gzipped = gzipSync(text, { level: 9 }).length
-  console.log(`bundle cachet + cachet/web ${text.length} B min  ${gzipped} B gz  (budget 18800)`)
-  // 18 800: +2.1 KB gz for the device index (issue 13), in the bundle even when unused.
-  expect(gzipped).toBeLessThanOrEqual(18_800)
+  console.log(`bundle cachet + cachet/web ${text.length} B min  ${gzipped} B gz  (budget 20900)`)
+  // 18 800: +2.1 KB gz for the device index (issue 13), in the bundle even when unused; 20 900:
+  // 19 903 B measured with issues 10 and 12 (see the '.' budget).
+  expect(gzipped).toBeLessThanOrEqual(20_900)
 })

@@ -43,6 +43,9 @@ describe('configuration is validated at construction', () => {
     ['zero chunks', { maxChunks: 0 }],
     ['51 chunks', { maxChunks: 51 }],
     ['fractional chunks', { maxChunks: 1.5 }],
+    // Issue 10 item 11: express-session's cookie.maxAge (ms) is maxAgeSeconds in createSessions.
+    ['an unknown option (maxAge)', { maxAge: 1000 } as never],
+    ['an unknown option (expires)', { expires: new Date() } as never],
   ])('%s → ERR_COOKIE_OPTIONS', (_name, options) => {
     expect(code(() => createSessionCookie(options))).toBe('ERR_COOKIE_OPTIONS')
   })

@@ -8,13 +8,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createCsrf, type Csrf, type CsrfHeaders, type CsrfOptions } from '../src/csrf.js'
 import { createMemoryDenylist } from '../src/denylist/index.js'
 import { isSessionError } from '../src/errors.js'
-import { csrfMiddleware, sessionMiddleware, type SessionData } from '../src/express.js'
+import { csrfMiddleware, sessionMiddleware, type SessionData } from '../src/express/index.js'
 import { createKeyRing, generateSecret } from '../src/keys.js'
 import { createSessions, type Session } from '../src/session/index.js'
 import { CookieJar } from './helpers/cookie-jar.js'
 import { listen, type TestServer } from './helpers/listen.js'
 
-declare module '../src/express.js' {
+declare module '../src/express/index.js' {
   interface SessionData {
     user?: { id: string; name: string }
     visitor?: boolean

@@ -5,7 +5,7 @@
 import express, { type Request, type Response } from 'express'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createMemoryDenylist } from '../src/denylist/index.js'
-import { sessionMiddleware } from '../src/express.js'
+import { sessionMiddleware } from '../src/express/index.js'
 import { generateSecret } from '../src/keys.js'
 import { createSessions } from '../src/session/index.js'
 import { CookieJar } from './helpers/cookie-jar.js'
@@ -15,7 +15,7 @@ const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefo
 const SAFARI =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1'
 
-declare module '../src/express.js' {
+declare module '../src/express/index.js' {
   interface SessionData {
     userId?: string
   }

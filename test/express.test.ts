@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createMemoryDenylist } from '../src/denylist/index.js'
 import { isSessionError, type SessionError } from '../src/errors.js'
-import { getRequestSession, sessionMiddleware, type SessionData } from '../src/express.js'
+import { getSession, sessionMiddleware, type SessionData } from '../src/express/index.js'
 import { jwtStrategy } from '../src/jwt/index.js'
 import { generateSecret } from '../src/keys.js'
 import { createSessions, type SessionOptions, type Sessions } from '../src/session/index.js'
@@ -13,7 +13,7 @@ import { CookieJar } from './helpers/cookie-jar.js'
 import { listen, type TestServer } from './helpers/listen.js'
 
 // The declaration merging express-session users know, against this module.
-declare module '../src/express.js' {
+declare module '../src/express/index.js' {
   interface SessionData {
     user?: { id: string; name: string }
     views?: number
@@ -72,14 +72,16 @@ function makeApp(sessions: Sessions<SessionData>) {
     res.json({ id: req.session.id })
   })
   app.post('/destroy-unawaited', (req, res) => {
-    void req.session.destroy()
+    const kept = req.session
+    void kept.destroy()
     let code = 'none'
     try {
-      req.session.views = 1
+      kept.views = 1
     } catch (e) {
       code = codeOf(e)
     }
-    res.json({ code })
+    // As in express-session, req.session is gone after destroy().
+    res.json({ code, session: typeof req.session })
   })
   app.get('/profile', (req, res) => {
     if (!req.session.user) {
@@ -175,10 +177,12 @@ function makeApp(sessions: Sessions<SessionData>) {
     attempt(() => Object.defineProperty(loose, 'touched', { value: 1, configurable: false }))
     await req.session.regenerate()
     codes.push(Object.keys(req.session).length === 0 ? 'cleared' : 'kept')
-    await req.session.destroy()
-    attempt(() => (req.session.views = 1))
-    codes.push(await req.session.save().then(() => 'none', codeOf))
-    codes.push(await req.session.regenerate().then(() => 'none', codeOf))
+    // After destroy(), req.session is gone (as in express-session); a reference kept refuses.
+    const held = req.session
+    await held.destroy()
+    attempt(() => (held.views = 1))
+    codes.push(await held.save().then(() => 'none', codeOf))
+    codes.push(await held.regenerate().then(() => 'none', codeOf))
     res.json({ codes })
   })
   app.get('/late', async (req, res) => {
@@ -362,7 +366,7 @@ describe('Express 5 with a denylist', () => {
     expect(t.reported.slice(before)).toEqual([])
 
     const destroyed = await post(jar, `${t.server.url}/destroy-unawaited`)
-    expect(await json(destroyed)).toEqual({ code: 'ERR_SESSION_STATE' })
+    expect(await json(destroyed)).toEqual({ code: 'ERR_SESSION_STATE', session: 'undefined' })
     expect(jar.get(COOKIE)).toBeUndefined()
   })
 
@@ -450,13 +454,14 @@ describe('Express 5 with a denylist', () => {
     })
   })
 
-  test('a change left unsaved when a streamed response starts is reported; saved first, it is sent', async () => {
+  test('a change left unsaved when a streamed response starts is sealed before the headers (issue 10, item 1)', async () => {
     const jar = new CookieJar()
     const before = t.reported.length
     const unsaved = await jar.fetch(`${t.server.url}/stream-unsaved`)
     expect(await unsaved.text()).toBe('x')
-    expect(unsaved.headers.getSetCookie()).toEqual([])
-    expect(t.reported.slice(before).map((e) => e.code)).toEqual(['ERR_SESSION_STATE'])
+    expect(unsaved.headers.getSetCookie()).toHaveLength(1)
+    expect(t.reported.slice(before)).toEqual([])
+    expect(await json(await jar.fetch(`${t.server.url}/count`))).toMatchObject({ views: 6 })
 
     const saved = await jar.fetch(`${t.server.url}/stream-saved`)
     expect(await saved.text()).toBe('x')
@@ -612,7 +617,7 @@ describe('plain node:http', () => {
           res.writeHead(500).end(codeOf(error))
           return
         }
-        const session = getRequestSession(req)
+        const session = getSession(req)
         if (req.url === '/login') {
           session.regenerate((err) => {
             if (err) return res.writeHead(500).end()
@@ -657,10 +662,8 @@ describe('plain node:http', () => {
     expect(
       codeOf(catching(() => sessionMiddleware(sessions, { onError: 1 as unknown as () => void }))),
     ).toBe('ERR_SESSION_OPTIONS')
-    expect(codeOf(catching(() => getRequestSession({})))).toBe('ERR_SESSION_STATE')
-    expect(codeOf(catching(() => getRequestSession({ session: { id: 'x' } })))).toBe(
-      'ERR_SESSION_STATE',
-    )
+    expect(codeOf(catching(() => getSession({})))).toBe('ERR_SESSION_STATE')
+    expect(codeOf(catching(() => getSession({ session: { id: 'x' } })))).toBe('ERR_SESSION_STATE')
   })
 })
 

@@ -3,13 +3,13 @@
 import express4 from 'express4'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createMemoryDenylist } from '../src/denylist/index.js'
-import { sessionMiddleware, type SessionData } from '../src/express.js'
+import { sessionMiddleware, type SessionData } from '../src/express/index.js'
 import { generateSecret } from '../src/keys.js'
 import { createSessions } from '../src/session/index.js'
 import { CookieJar } from './helpers/cookie-jar.js'
 import { listen, type TestServer } from './helpers/listen.js'
 
-declare module '../src/express.js' {
+declare module '../src/express/index.js' {
   interface SessionData {
     user?: { id: string; name: string }
   }

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process'
 import { describe, expect, test } from 'vitest'
+import { isSessionError, type SessionError } from '../src/errors.js'
 import { generateSecret } from '../src/keys.js'
 import { createSessions } from '../src/session/index.js'
 import { applySession, applySessionHeaders, getSession, withSession } from '../src/web.js'
@@ -63,13 +63,103 @@ describe('Fetch API adapter', () => {
   })
 })
 
-// dist/ is built by `npm test`'s pretest step.
-test('CLI: `cachet secret` prints a fresh secret that createSessions accepts', () => {
-  const out = execFileSync(process.execPath, ['dist/cli.js', 'secret'], { encoding: 'utf8' }).trim()
-  expect(out).toMatch(/^[A-Za-z0-9_-]{43}$/)
-  expect(() => createSessions({ keys: out })).not.toThrow()
-  const again = execFileSync(process.execPath, ['dist/cli.js', 'secret'], {
-    encoding: 'utf8',
-  }).trim()
-  expect(again).not.toBe(out)
+// A change that misses the response is reported (as in cachet/express), never silently dropped.
+describe('Fetch API adapter: changes that miss the response', () => {
+  const codes = (reported: SessionError[]) =>
+    reported.map((error) => (isSessionError(error) ? error.code : 'not a SessionError'))
+  const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
+
+  test('withSession: a save() not awaited is reported once with ERR_SESSION_STATE', async () => {
+    const reported: SessionError[] = []
+    const handler = withSession(
+      sessions,
+      (_request, session) => {
+        void session.save({ userId: 'u1' }) // forgot await
+        return new Response('ok')
+      },
+      { onError: (error) => reported.push(error) },
+    )
+    const res = await handler(new Request('http://app.test/'))
+    await nextTask()
+    expect(res.headers.getSetCookie()).toEqual([])
+    expect(codes(reported)).toEqual(['ERR_SESSION_STATE'])
+  })
+
+  test('withSession: a save() after the handler returned is reported', async () => {
+    const reported: SessionError[] = []
+    let later: (() => Promise<void>) | undefined
+    const handler = withSession(
+      sessions,
+      (_request, session) => {
+        later = () => session.save({ userId: 'u1' })
+        return new Response('ok')
+      },
+      { onError: (error) => reported.push(error) },
+    )
+    await handler(new Request('http://app.test/'))
+    await later!()
+    await later!() // once per request
+    expect(codes(reported)).toEqual(['ERR_SESSION_STATE'])
+  })
+
+  test('withSession: awaited changes are applied and nothing is reported', async () => {
+    const reported: SessionError[] = []
+    const handler = withSession(
+      sessions,
+      async (_request, session) => {
+        await session.save({ userId: 'u1' })
+        return new Response('ok')
+      },
+      { onError: (error) => reported.push(error) },
+    )
+    const res = await handler(new Request('http://app.test/'))
+    expect(res.headers.getSetCookie()).toHaveLength(1)
+    expect(reported).toEqual([])
+  })
+
+  test('getSession + applySession: a destroy() after applySession() is reported', async () => {
+    const reported: SessionError[] = []
+    const session = await getSession(new Request('http://app.test/'), sessions, {
+      onError: (error) => reported.push(error),
+    })
+    await session.save({ userId: 'u3' })
+    applySession(new Response('ok'), session)
+    expect(reported).toEqual([])
+    await session.destroy()
+    expect(codes(reported)).toEqual(['ERR_SESSION_STATE'])
+  })
+
+  test('by default a late change is a process warning', async () => {
+    const warnings: unknown[] = []
+    const onWarning = (warning: unknown) => warnings.push(warning)
+    process.on('warning', onWarning)
+    try {
+      const handler = withSession(sessions, (_request, session) => {
+        void session.save({ userId: 'u1' })
+        return new Response('ok')
+      })
+      await handler(new Request('http://app.test/'))
+      await nextTask()
+      await nextTask()
+    } finally {
+      process.off('warning', onWarning)
+    }
+    expect(warnings.map((w) => (isSessionError(w) ? w.code : 'other'))).toEqual([
+      'ERR_SESSION_STATE',
+    ])
+  })
+
+  test('onError must be a function', () => {
+    const codeOf = (fn: () => unknown) => {
+      try {
+        fn()
+        return 'no error'
+      } catch (error) {
+        return isSessionError(error) ? error.code : 'not a SessionError'
+      }
+    }
+    expect(codeOf(() => withSession(sessions, () => new Response(), { onError: 1 as never }))).toBe(
+      'ERR_SESSION_OPTIONS',
+    )
+  })
 })

@@ -13,7 +13,8 @@ import {
   type SessionOptions,
   type SessionSettings,
 } from './options.js'
-import { readSession, report } from './read.js'
+import { report } from './reasons.js'
+import { readSession } from './read.js'
 import { liveEntries, type DeviceSettings } from './devices.js'
 import { denylistCall, SessionImpl } from './session.js'
 import type {
@@ -72,14 +73,21 @@ async function read<T>(
   options: ReadOptions | undefined,
 ): Promise<Session<T>> {
   const writer = options?.writer
+  const generateId = options?.generateId
+  if (generateId !== undefined && typeof generateId !== 'function')
+    optionError('generateId must be a function')
+  let session: SessionImpl<T>
   try {
-    return (await readSession({ settings, input, writer })).asSession()
+    session = await readSession({ settings, input, writer, generateId })
   } catch {
     // Defence in depth: nothing a client sends may become an exception.
     report(settings, 'invalid')
-    const session = new SessionImpl<T>({ settings, present: [], source: undefined, writer })
-    return session.reject('invalid').asSession()
+    session = new SessionImpl<T>({ settings, present: [], source: undefined, writer, generateId })
+    session.reject('invalid')
   }
+  // Outside the try: a generator that breaks the id rule is the developer's bug, and throws.
+  session.takeGeneratedId()
+  return session.asSession()
 }
 
 const needDenylist = <T>(settings: SessionSettings<T>): Denylist =>

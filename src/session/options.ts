@@ -18,10 +18,11 @@ import { createKeyRing, type KeyRing, type KeyRingOptions, type Secret } from '.
 import type { StandardSchemaV1 } from '../_internal/standard-schema.js'
 import { nativeBackend, selectBackend } from '../_internal/xaes.js'
 import { resolveDevices, type DeviceOptions, type DeviceSettings } from './devices.js'
+import { refuseForeignSecret, refuseUnknownOptions } from '../_internal/unknown-options.js'
 import { MAX_CLOCK_SKEW_SECONDS } from './limits.js'
 import { sealedStrategy } from './sealed.js'
 import type { SessionStrategy, StrategyContext } from './strategy.js'
-import type { RejectReason } from './types.js'
+import type { RejectDetail, RejectReason, SessionFallback } from './types.js'
 
 /** Options of {@link createSessions}. */
 export interface SessionOptions<T> {
@@ -64,8 +65,16 @@ export interface SessionOptions<T> {
   schema?: StandardSchemaV1<unknown, T>
   /** Which user a session belongs to, for "log out everywhere". Default: `data.userId` if a string. */
   userId?: (data: T) => string | undefined
-  /** Called with the reason whenever a cookie is rejected. Must not throw (errors are swallowed). */
-  onReject?: (reason: RejectReason) => void
+  /**
+   * Called with the reason whenever a cookie is rejected, and a detail without secrets (the key id
+   * of an `unknown-key` cookie). Must not throw (errors are swallowed).
+   */
+  onReject?: (reason: RejectReason, detail: RejectDetail) => void
+  /**
+   * Reads another library's cookie once, when the request has no cachet cookie, and re-seals it
+   * as cachet's (migration without signing anyone out): see `cachet/iron`.
+   */
+  fallback?: SessionFallback
   /**
    * Clock, whole ms since epoch. Default `Date.now`. Called once at construction to check it; a
    * later non-integer or non-finite time makes `save()` throw `ERR_SESSION_OPTIONS` and `read()`
@@ -97,8 +106,35 @@ export interface SessionSettings<T> {
   readonly recheckMs: number | undefined
   readonly now: () => number
   readonly userIdOf: (data: T) => string | undefined
-  readonly onReject: ((reason: RejectReason) => void) | undefined
+  readonly onReject: ((reason: RejectReason, detail: RejectDetail) => void) | undefined
+  /** The `fallback` reader and its old cookie (validated; used only to delete it). */
+  readonly fallback:
+    { readonly reader: SessionFallback; readonly cookie: SessionCookie } | undefined
 }
+
+// Every option createSessions takes; anything else is refused (a misspelling, or another
+// library's option that would otherwise be silently ignored). A Record over SessionOptions' keys,
+// so that an option added to the type and not here fails to compile instead of being refused.
+const SESSION_OPTION_KEYS: Record<keyof SessionOptions<object>, true> = {
+  keys: true,
+  cookie: true,
+  maxAgeSeconds: true,
+  idleTimeoutSeconds: true,
+  refreshAfterSeconds: true,
+  strategy: true,
+  denylist: true,
+  onDenylistError: true,
+  devices: true,
+  schema: true,
+  userId: true,
+  onReject: true,
+  fallback: true,
+  now: true,
+  clockSkewSeconds: true,
+  backend: true,
+  recheckSeconds: true,
+}
+const SESSION_OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(SESSION_OPTION_KEYS))
 
 const DAY = 24 * 3600
 const DEFAULT_MAX_AGE = 7 * DAY
@@ -207,6 +243,16 @@ function checkHooks<T>(options: SessionOptions<T>): void {
     optionError('denylist must implement Denylist')
 }
 
+function fallbackOf<T>(options: SessionOptions<T>): SessionSettings<T>['fallback'] {
+  const reader = options.fallback
+  if (reader === undefined) return undefined
+  if (typeof reader?.read !== 'function')
+    optionError('fallback must be a reader such as ironSessionReader() from cachet/iron')
+  // Validates the old cookie's name, path and domain now; used only to delete it.
+  const cookie = createSessionCookie({ ...reader.cookie, secure: false, chunking: false })
+  return { reader, cookie }
+}
+
 function strategyOf<T>(options: SessionOptions<T>, context: StrategyContext): SessionStrategy {
   const strategyOption = options.strategy ?? 'sealed'
   if (strategyOption !== 'sealed' && typeof strategyOption !== 'function')
@@ -227,11 +273,14 @@ function strategyOf<T>(options: SessionOptions<T>, context: StrategyContext): Se
 /**
  * Validates the options of `createSessions` once and resolves their defaults.
  *
- * @throws `ERR_KEY_WEAK`, `ERR_KEY_RING_INVALID`, `ERR_COOKIE_OPTIONS`, `ERR_SESSION_OPTIONS`.
+ * @throws `ERR_KEY_MISSING`, `ERR_KEY_WEAK`, `ERR_KEY_RING_INVALID`, `ERR_COOKIE_OPTIONS`,
+ *   `ERR_SESSION_OPTIONS`.
  */
 export function resolveOptions<T>(options: SessionOptions<T>): SessionSettings<T> {
   if (typeof options !== 'object' || options === null)
     optionError('createSessions needs an options object')
+  refuseForeignSecret(options)
+  refuseUnknownOptions('createSessions', options, SESSION_OPTION_NAMES)
   const keys = createKeyRing(options.keys)
   const cookie = createSessionCookie(options.cookie)
   const lifetimes = lifetimesOf(options)
@@ -258,5 +307,6 @@ export function resolveOptions<T>(options: SessionOptions<T>): SessionSettings<T
     now: checkedClock(options.now ?? Date.now),
     userIdOf: options.userId ?? defaultUserId,
     onReject: options.onReject,
+    fallback: fallbackOf(options),
   }
 }

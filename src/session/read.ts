@@ -7,9 +7,11 @@ import { authorizationOf, parseBearer } from '../_internal/bearer.js'
 import { checkRevocation } from '../denylist/check.js'
 import { labelContextOf } from './devices.js'
 import type { SessionSettings } from './options.js'
+import { readFallback } from './fallback.js'
+import { report } from './reasons.js'
 import { SessionImpl, validate, type CredentialSource } from './session.js'
 import type { DecodeResult, SessionEnvelope } from './strategy.js'
-import type { RejectReason, SessionInput, SessionWriter } from './types.js'
+import type { RejectDetail, RejectReason, SessionInput, SessionWriter } from './types.js'
 
 /** What the request carried. */
 interface Credential {
@@ -26,6 +28,7 @@ export interface ReadRequest<T> {
   readonly settings: SessionSettings<T>
   readonly input: SessionInput
   readonly writer: SessionWriter | undefined
+  readonly generateId?: (() => string) | undefined
 }
 
 function cookieHeaderOf(input: SessionInput): string | undefined {
@@ -74,21 +77,30 @@ function credentialOf<T>(settings: SessionSettings<T>, input: SessionInput): Cre
 
 type Decoded = Extract<DecodeResult, { ok: true }>
 
+/** A refused credential: the reason, and what `onReject` may learn besides. */
+interface Rejected {
+  readonly reason: RejectReason
+  readonly detail?: RejectDetail
+}
+
 // Every candidate is tried; exactly one may authenticate (issue 9.7): header order is chosen by
 // whoever planted the cookies, so it decides nothing. Otherwise the first failure is the reason.
 async function decodeOne<T>(
   settings: SessionSettings<T>,
   values: readonly string[],
   nowMs: number,
-): Promise<Decoded | RejectReason> {
+): Promise<Decoded | Rejected> {
   const found = await selectAuthentic(
     values,
     (v) => settings.strategy.decode(v, nowMs),
     (r) => r.ok,
   )
-  if (found.kind === 'ambiguous') return 'ambiguous'
+  if (found.kind === 'ambiguous') return { reason: 'ambiguous' }
   const decoded = found.kind === 'one' ? found.result : found.failure
-  if (!decoded?.ok) return decoded?.reason ?? 'invalid'
+  if (!decoded?.ok) {
+    const reason = decoded?.reason ?? 'invalid'
+    return decoded?.kid === undefined ? { reason } : { reason, detail: { kid: decoded.kid } }
+  }
   return decoded
 }
 
@@ -133,18 +145,9 @@ async function admit<T>(
   return { data: checked.value, rechecked }
 }
 
-/** Tells `onReject`; a logging hook must not turn a rejected cookie into a 500. */
-export function report<T>(settings: SessionSettings<T>, reason: RejectReason): void {
-  try {
-    settings.onReject?.(reason)
-  } catch {
-    // Swallowed on purpose.
-  }
-}
-
 /** Reads the session of a request; throws only on a bug (the manager turns that into 'invalid'). */
 export async function readSession<T>(request: ReadRequest<T>): Promise<SessionImpl<T>> {
-  const { settings, input, writer } = request
+  const { settings, input, writer, generateId } = request
   const credential = credentialOf(settings, input)
   const { present, source } = credential
   const session = new SessionImpl<T>({
@@ -152,17 +155,22 @@ export async function readSession<T>(request: ReadRequest<T>): Promise<SessionIm
     present,
     source,
     writer,
+    generateId,
     ...(settings.devices ? { device: labelContextOf(input) } : {}),
   })
-  const rejected = (reason: RejectReason) => {
-    report(settings, reason)
+  const rejected = (reason: RejectReason, detail?: RejectDetail) => {
+    report(settings, reason, detail)
     return session.reject(reason)
   }
   if (credential.reason !== undefined) return rejected(credential.reason)
-  if (credential.values.length === 0) return session
+  if (credential.values.length === 0) {
+    if (present.length > 0 || source !== undefined || !settings.fallback) return session
+    const cookieHeader = cookieHeaderOf(input)
+    return (await readFallback({ settings, cookieHeader, writer, generateId })) ?? session
+  }
   const nowMs = settings.now()
   const decoded = await decodeOne(settings, credential.values, nowMs)
-  if (typeof decoded === 'string') return rejected(decoded)
+  if (!('ok' in decoded)) return rejected(decoded.reason, decoded.detail)
   const { envelope, expiresAtMs, stale } = decoded
   const admitted = await admit(settings, envelope, nowMs)
   if (typeof admitted === 'string') return rejected(admitted)

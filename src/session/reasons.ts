@@ -1,7 +1,8 @@
 // Why a cookie was rejected decides the state of the anonymous session it gives: one table, so
 // that a new reason cannot be added without saying which state it means.
 
-import type { RejectReason, SessionState } from './types.js'
+import type { SessionSettings } from './options.js'
+import type { RejectDetail, RejectReason, SessionState } from './types.js'
 
 /** The state of a session whose cookie was rejected. */
 export type RejectedState = Extract<SessionState, 'expired' | 'invalid' | 'revoked'>
@@ -24,4 +25,17 @@ const STATE_OF: { readonly [R in RejectReason]: RejectedState } = {
 /** The state a rejected cookie gives. */
 export function stateOf(reason: RejectReason): RejectedState {
   return STATE_OF[reason]
+}
+
+/** Tells `onReject`; a logging hook must not turn a rejected cookie into a 500. */
+export function report(
+  settings: Pick<SessionSettings<unknown>, 'onReject'>,
+  reason: RejectReason,
+  detail: RejectDetail = {},
+): void {
+  try {
+    settings.onReject?.(reason, detail)
+  } catch {
+    // Swallowed on purpose.
+  }
 }

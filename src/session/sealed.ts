@@ -43,7 +43,10 @@ export function sealedStrategy(context: StrategyContext): SessionStrategy {
           now: () => nowMs,
         })
       } catch (error) {
-        return { ok: false, reason: reasonOf(error) }
+        const reason = reasonOf(error)
+        // The kid passed the seal's key-id grammar before ERR_KEY_UNKNOWN: safe to report.
+        if (reason === 'unknown-key') return { ok: false, reason, kid: token.split('.')[1] ?? '' }
+        return { ok: false, reason }
       }
       return claimsOf(opened, keys.current)
     },

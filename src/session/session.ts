@@ -17,7 +17,7 @@ import {
   type LabelContext,
 } from './devices.js'
 import { deviceLabel } from '../user-agent.js'
-import { newSessionId } from './ids.js'
+import { isSessionId, newSessionId } from './ids.js'
 import type { SessionSettings } from './options.js'
 import { stateOf } from './reasons.js'
 import type { SessionEnvelope } from './strategy.js'
@@ -35,6 +35,8 @@ export interface SessionParts<T> {
   readonly writer: SessionWriter | undefined
   /** The request, for the device label (only used with `devices`). */
   readonly device?: LabelContext
+  /** `ReadOptions.generateId`: makes the id of a session this request creates. */
+  readonly generateId?: (() => string) | undefined
 }
 
 type Validated<T> =
@@ -137,6 +139,7 @@ export class SessionImpl<T> {
   readonly #present: readonly string[]
   readonly #writer: SessionWriter | undefined
   readonly #device: LabelContext
+  readonly #generateId: (() => string) | undefined
   #lastSeenMs: number | undefined = undefined
   #userVersion: number | undefined = undefined
   #epoch: number | undefined = undefined
@@ -148,6 +151,24 @@ export class SessionImpl<T> {
     this.#writer = parts.writer
     this.source = parts.source
     this.#device = parts.device ?? { userAgent: undefined, headers: undefined }
+    this.#generateId = parts.generateId
+  }
+
+  /** A session this request creates takes its id from `generateId` (a read one keeps its own). */
+  takeGeneratedId(): void {
+    if (this.#generateId !== undefined && this.state !== 'active') this.id = this.#newId()
+  }
+
+  #newId(): string {
+    if (this.#generateId === undefined) return newSessionId()
+    const id = this.#generateId()
+    if (typeof id !== 'string' || !isSessionId(id)) {
+      throw new SessionError(
+        'ERR_SESSION_OPTIONS',
+        'a generated session id must be 22 characters of [A-Za-z0-9_-]',
+      )
+    }
+    return id
   }
 
   get idleExpiresAtMs(): number | undefined {
@@ -164,15 +185,41 @@ export class SessionImpl<T> {
 
   // --- Read time ---
 
-  /** Marks the session as rejected for `reason` (a new, anonymous session). */
-  reject(reason: RejectReason): this {
+  /**
+   * Marks the session as rejected for `reason` (a new, anonymous session). `clear` deletes the
+   * rejected cookie: by default the session cookies the request sent.
+   */
+  reject(reason: RejectReason, clear?: readonly CookieWrite[]): this {
     this.state = stateOf(reason)
     this.reason = reason
     // A rejected cookie is cleared so the browser stops sending it, except when the denylist
     // was unreachable: that says nothing about the cookie, which must survive the outage.
     if (reason !== 'denylist-unavailable')
-      this.#pushAtRead(this.#settings.cookie.clear(this.#present))
+      this.#pushAtRead(clear ?? this.#settings.cookie.clear(this.#present))
     return this
+  }
+
+  /**
+   * Starts a session from another library's cookie (`fallback`): a new lifetime, capped at the
+   * old cookie's expiry (migrating never lengthens a session), sealed at once, with `clearOld`
+   * (the old cookie's deletion) in the same writes. Throws `ERR_SESSION_DATA` for data that
+   * fails the schema, `ERR_DENYLIST_UNAVAILABLE`, or a cookie error; the caller rejects.
+   */
+  async adopt(data: T, capMs: number | undefined, clearOld: readonly CookieWrite[]): Promise<void> {
+    const settings = this.#settings
+    const checked = await validate(settings.schema, data)
+    if (!checked.ok)
+      throw new SessionError('ERR_SESSION_DATA', 'the session data failed the schema')
+    const nowMs = settings.now()
+    const userId = settings.userIdOf(checked.value)
+    await this.#startLifetime(userId, nowMs, false)
+    if (capMs !== undefined && capMs < this.expiresAtMs!) this.expiresAtMs = capMs
+    this.state = 'active'
+    this.reason = undefined
+    this.data = checked.value
+    this.userId = userId
+    await this.#issue(nowMs)
+    this.#pushAtRead([...this.writes, ...clearOld])
   }
 
   /** Fills the session from a decoded envelope whose data passed the schema. */
@@ -359,7 +406,7 @@ export class SessionImpl<T> {
     this.#checkedAtMs = versions && this.#settings.recheckMs !== undefined ? nowMs : undefined
     // Another user never inherits a session id the client already holds (session fixation,
     // OWASP ASVS V3.2.1), even if the app forgot regenerate().
-    if (switchesUser) this.id = newSessionId()
+    if (switchesUser) this.id = this.#newId()
   }
 
   async regenerate(): Promise<void> {
@@ -370,7 +417,7 @@ export class SessionImpl<T> {
     const old = this.#activeId()
     this.state = 'new'
     this.reason = undefined
-    this.id = newSessionId()
+    this.id = this.#newId()
     this.data = {}
     this.userId = undefined
     this.expiresAtMs = this.createdAtMs = this.#lastSeenMs = undefined

@@ -35,7 +35,7 @@ export type DecodeResult =
       readonly expiresAtMs: number
       readonly stale: boolean
     }
-  | { readonly ok: false; readonly reason: RejectReason }
+  | { readonly ok: false; readonly reason: RejectReason; readonly kid?: string }
 
 /**
  * How a session is encoded: the sealed cookie (default) or a signed JWT (`cachet/jwt`).

@@ -36,6 +36,15 @@ export type RejectReason =
    */
   | 'ambiguous'
 
+/**
+ * What `onReject` learns besides the reason, never anything secret: for `unknown-key`, the key id
+ * the cookie names (an id, not a key: e.g. `'k0'` when cookies sealed with a single secret meet a
+ * ring that no longer holds it under id `k0`).
+ */
+export interface RejectDetail {
+  readonly kid?: string
+}
+
 /** A session's state. Only `active` has data. */
 export type SessionState = 'new' | 'active' | 'expired' | 'invalid' | 'revoked' | 'destroyed'
 
@@ -131,6 +140,12 @@ export interface SessionWriter {
 /** Options of `sessions.read()`. */
 export interface ReadOptions {
   readonly writer?: SessionWriter
+  /**
+   * Makes the id of a session this request creates (new, regenerated, or switching user) instead
+   * of 128 random bits. Must return 22 characters of `[A-Za-z0-9_-]` (the session id grammar the
+   * denylist and the strategies accept); anything else throws `ERR_SESSION_OPTIONS`.
+   */
+  readonly generateId?: () => string
 }
 
 /** A session manager. Create one per app with {@link createSessions}. */
@@ -196,3 +211,20 @@ export interface DeviceSession {
   /** True for the session passed as `options.current`. */
   readonly current: boolean
 }
+
+/**
+ * A reader for another library's session cookie, consulted only when a request carries no cachet
+ * session cookie: an accepted old cookie becomes an active session, sealed as cachet's in the same
+ * response, and the old cookie is deleted. `ironSessionReader()` from `cachet/iron` is one.
+ */
+export interface SessionFallback {
+  /** The old cookie: its name, and the Path and Domain it was set with (to delete it). */
+  readonly cookie: { readonly name: string; readonly path?: string; readonly domain?: string }
+  /** Opens the old cookie's value. Should not throw: a throw counts as `invalid`. */
+  read(value: string, nowMs: number): FallbackResult | Promise<FallbackResult>
+}
+
+/** What a {@link SessionFallback} made of the old cookie. */
+export type FallbackResult =
+  | { readonly ok: true; readonly data: unknown; readonly expiresAtMs?: number | undefined }
+  | { readonly ok: false; readonly reason: 'invalid' | 'expired' }

@@ -112,8 +112,19 @@ async function waitFor(check, what, timeoutMs = 20_000) {
  * @property {boolean} [cluster]
  */
 
+const INSTALL_HINT =
+  'redis-server is not on PATH: apt-get install redis-server (Debian/Ubuntu), ' +
+  'brew install redis (macOS), or put a redis-server 6.2+ binary on PATH'
+
+/** A start that failed for good (binary missing, server dies): retrying cannot help. */
+class RedisStartError extends Error {
+  /** @override */
+  name = 'RedisStartError'
+}
+
 /**
  * Starts a private redis-server on a free port and waits until it answers (with its own pid).
+ * Fails at once, with the install hint, when redis-server is missing or dies on start.
  * @param {ServerOptions} [options]
  * @returns {Promise<RedisServer>}
  */
@@ -124,7 +135,11 @@ export async function startRedis(options = {}) {
     try {
       return await launch(port, dir, options)
     } catch (error) {
-      if (attempt >= 4) throw error
+      // Only a lost race for the port is worth another try.
+      if (error instanceof RedisStartError || attempt >= 4) {
+        rmSync(dir, { recursive: true, force: true })
+        throw error
+      }
     }
   }
 }
@@ -165,23 +180,54 @@ async function launch(port, dir, options) {
   ]
   const start = async () => {
     if (options.cluster) rmSync(join(dir, `nodes-${port}.conf`), { force: true })
-    const proc = spawn('redis-server', args, { stdio: 'ignore' })
+    const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
     child = proc
     started.add(proc)
-    let exited = false
-    proc.once('exit', () => {
-      exited = true
-      started.delete(proc)
+    let output = ''
+    const keep = (/** @type {Buffer} */ chunk) =>
+      (output = (output + chunk.toString()).slice(-2000))
+    proc.stdout?.on('data', keep)
+    proc.stderr?.on('data', keep)
+    // Settles when the process cannot start (ENOENT) or exits: the wait below stops at once.
+    /** @type {Promise<Error>} */
+    const failed = new Promise((resolve) => {
+      proc.once('error', (/** @type {NodeJS.ErrnoException} */ error) => {
+        started.delete(proc)
+        resolve(
+          error.code === 'ENOENT'
+            ? new RedisStartError(INSTALL_HINT)
+            : new RedisStartError(String(error)),
+        )
+      })
+      proc.once('close', (code, signal) => {
+        started.delete(proc)
+        const message = `redis-server exited (${signal ?? code}) on port ${port}:\n${output.trim()}`
+        // A port taken between freePort() and the bind is a lost race: startRedis() retries it.
+        resolve(
+          /address already in use/i.test(output)
+            ? new Error(message)
+            : new RedisStartError(message),
+        )
+      })
     })
-    await waitFor(async () => {
-      if (exited) throw new Error('redis-server exited')
-      // Ours, not a server another test started on the same port a moment earlier.
-      return (await rawCommand(port, 'INFO server', 500)).includes(`process_id:${proc.pid}\r\n`)
-    }, `redis-server on ${port}`).catch((/** @type {unknown} */ error) => {
+    /** @type {Error | undefined} */
+    let failure
+    void failed.then((error) => (failure = error))
+    await Promise.race([
+      failed.then((error) => Promise.reject(error)),
+      waitFor(async () => {
+        if (failure) return true
+        // Ours, not a server another test started on the same port a moment earlier.
+        return (await rawCommand(port, 'INFO server', 500)).includes(`process_id:${proc.pid}\r\n`)
+      }, `redis-server on ${port}`),
+    ]).catch((/** @type {unknown} */ error) => {
       proc.kill('SIGKILL')
       throw error
     })
-    if (exited) throw new Error('redis-server exited')
+    if (failure) throw failure
+    // Output is no longer needed once the server answers.
+    proc.stdout?.removeListener('data', keep).resume()
+    proc.stderr?.removeListener('data', keep).resume()
   }
   const kill = async () => {
     const proc = child

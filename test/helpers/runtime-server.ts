@@ -21,7 +21,7 @@ const BINARIES: Record<RuntimeName, { path: string; install: string }> = {
   node20: { path: process.execPath, install: 'run the tests with Node 20 (nvm use 20)' },
   node22: {
     path: join(root, 'test/runtimes/node22/node_modules/.bin/node'),
-    install: 'npm ci --prefix test/runtimes/node22',
+    install: 'npm ci --prefix test/runtimes/node22 (npm test runs it when missing)',
   },
   deno: { path: join(root, 'node_modules/.bin/deno'), install: 'npm ci (devDependency deno)' },
   bun: { path: join(root, 'node_modules/.bin/bun'), install: 'npm ci (devDependency bun)' },
