@@ -8,7 +8,9 @@ const readme = readFileSync(new URL('docs/nextjs.md', root), 'utf8')
 
 test('every README block of the Next.js section is a verbatim excerpt of the example', () => {
   const section = /<!-- section: next -->([\s\S]*?)<!-- \/section: next -->/.exec(readme)?.[1] ?? ''
-  const blocks = [...section.matchAll(/```tsx?[^\n]*\n\/\/ (examples\/next-app\/\S+)\n([\s\S]*?)\n```/g)]
+  const blocks = [
+    ...section.matchAll(/```tsx?[^\n]*\n\/\/ (examples\/next-app\/\S+)\n([\s\S]*?)\n```/g),
+  ]
   const files = blocks.map(([, file]) => file)
   for (const context of [
     'app/api/me/route.ts',
