@@ -219,6 +219,17 @@ async function journey(app: App, user: string, kid: string): Promise<void> {
     userId: user,
   })
 
+  // Caching (docs/nextjs.md): Next gives pages its own no-store and route handlers nothing; the
+  // example's route handlers and getApiSession mark a signed-in user's answer private, no-store.
+  for (const route of ['/api/me', '/api/edge', '/api/whoami']) {
+    const response = await page.goto(`${app.url}${route}`)
+    expect(response!.headers()['cache-control'], route).toBe('private, no-store')
+  }
+  const dashboard = await page.goto(`${app.url}/dashboard`)
+  expect(dashboard!.headers()['cache-control']).toBe(
+    'private, no-cache, no-store, max-age=0, must-revalidate',
+  )
+
   // A server component cannot write cookies: save() fails with ERR_READ_ONLY, nothing changes.
   const beforeReadOnly = await sessionCookie(context)
   await page.goto(`${app.url}/read-only`)
@@ -260,11 +271,15 @@ async function journey(app: App, user: string, kid: string): Promise<void> {
     await otherPage.goto(`${app.url}/`)
     expect(await otherPage.textContent('[data-testid=state]')).toBe('revoked')
     expect(await otherPage.textContent('[data-testid=reason]')).toBe('user-revoked')
-    // A route handler may write: it answers 401 and clears the revoked cookie.
+    // A route handler may write: it answers 401 and clears the revoked cookie, privately.
+    const cleared = otherPage.waitForResponse((r) => r.url().endsWith('/api/me'))
     expect(await json(otherPage, `${app.url}/api/me`)).toEqual({
       status: 401,
       body: { state: 'revoked' },
     })
+    const clearing = await (await cleared).allHeaders()
+    expect(clearing['set-cookie']).toMatch(new RegExp(`^${COOKIE}=;`))
+    expect(clearing['cache-control']).toBe('private, no-store')
     expect(await sessionCookie(other)).toBeUndefined()
   }
   await other.close()
