@@ -17,7 +17,7 @@ const guides: Record<string, string> = {
   jwt: 'jwt.md',
   csrf: 'csrf.md',
   iron: 'migrating.md',
-  hono: 'runtimes.md',
+  hono: 'hono.md',
 }
 
 function apiReference(): string {
