@@ -4,6 +4,7 @@ export function Nav({ active, here }: { active: boolean; here: string }) {
     ? [
         ['/', 'Session'],
         ['/dashboard', 'Dashboard'],
+        ['/devices', 'Devices'],
         ['/read-only', 'Server component'],
         ['/api/me', 'JSON'],
       ]
