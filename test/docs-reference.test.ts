@@ -1,7 +1,7 @@
 // docs/api.md is generated from the API report (test/api/*.api.txt, itself compared with dist/ by
 // test/api-report.test.ts): `npx vitest run test/docs-reference.test.ts -u` rewrites it after a
 // deliberate API change. docs/errors.md lists every SessionErrorCode of src/errors.ts.
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { expect, test } from 'vitest'
 
@@ -63,4 +63,16 @@ test('docs/errors.md has a row for every SessionErrorCode and no other', () => {
   expect(codes.length).toBeGreaterThan(10)
   const rows = [...read('docs/errors.md').matchAll(/^\| `(ERR_[A-Z_]+)` +\|/gm)].map((m) => m[1])
   expect([...rows].sort()).toEqual(codes)
+})
+
+test('every repository path the docs name exists (the tests they cite, the example files)', () => {
+  // Paths inside a named example (src/worker.ts of examples/hono-worker) and generated files.
+  const elsewhere = new Set(['src/node.ts', 'src/worker.ts', 'examples/next-app/.env.local'])
+  const docs = ['README.md', ...readdirSync(`${root}docs`).map((name) => `docs/${name}`)]
+  const named = docs.flatMap((doc) =>
+    [...read(doc).matchAll(/`((?:test|bench|src|examples|scripts)\/[^`\s]+)`/g)].map((m) => m[1]!),
+  )
+  expect(named.length).toBeGreaterThan(20)
+  const missing = named.filter((path) => !elsewhere.has(path) && !existsSync(`${root}${path}`))
+  expect(missing).toEqual([])
 })
