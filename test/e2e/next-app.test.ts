@@ -581,7 +581,7 @@ describe('examples/next-app in Chromium', () => {
         expect(mgetsOverHttp()).toBe(mgets + 1) // one MGET over HTTP for the edge read
         // "Sign out everywhere" runs in a server action (Node, ioredis).
         await page.click('button:text-is("Sign out everywhere")')
-        await page.waitForURL(/\/signin$/)
+        await page.waitForURL(/\/signin\?signout=everywhere$/)
         expect((await json(other, `${app.url}/api/edge`)).body).toEqual({
           runtime: 'edge',
           revocationChecked: true,
