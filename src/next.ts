@@ -246,7 +246,9 @@ export function applySessionCookies<R extends NextResponseLike>(response: R, ses
 /**
  * Reads the session in a Pages Router API route. Writes (now and after each `save()`,
  * `regenerate()` and `destroy()`) are appended to the response's `Set-Cookie`, keeping headers
- * set by others.
+ * set by others. A response that writes the cookie, or reads a signed-in (`active`) session, gets
+ * `Cache-Control: private, no-store` (Next sets none on API routes); set your own after the call to
+ * change it.
  *
  * @param req The `NextApiRequest`.
  * @param res The `NextApiResponse`.
@@ -281,7 +283,7 @@ export async function getApiSession<T>(
     if (ours.length > 0) res.setHeader('cache-control', PRIVATE_NO_STORE)
   }
   const cookie = req.headers.cookie
-  return sessions.read(typeof cookie === 'string' ? cookie : undefined, {
+  const session = await sessions.read(typeof cookie === 'string' ? cookie : undefined, {
     writer: {
       guard() {
         // Refuse before any effect: once the headers are out, a write can no longer reach the client.
@@ -290,4 +292,9 @@ export async function getApiSession<T>(
       apply,
     },
   })
+  // Next sets no Cache-Control on API routes: a response for a signed-in user is that user's
+  // (RFC 9111 §5.2.2.7). The handler may set its own after this call.
+  if (session.state === 'active' && !res.headersSent)
+    res.setHeader('cache-control', PRIVATE_NO_STORE)
+  return session
 }

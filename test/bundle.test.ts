@@ -13,7 +13,7 @@ const root = new URL('..', import.meta.url)
 const NODE_ONLY = new Set(['./express', './package.json'])
 
 // Budgets in gzipped bytes. '.', './denylist', './jwt' and './csrf' are about 5% above the sizes
-// measured when the cookie package and @noble/hashes left the bundle (see README, Runtimes); the
+// measured when the cookie package and @noble/hashes left the bundle (see docs/runtimes.md); the
 // others about 20%. A subpath that outgrows its budget needs a look at what it pulled in, then a
 // deliberate new budget.
 const BUDGET_GZIP_BYTES: Record<string, number> = {

@@ -316,6 +316,35 @@ describe('Pages Router API routes: getApiSession(req, res, sessions)', () => {
     }
   })
 
+  // Next sets no Cache-Control on Pages API routes (measured on examples/next-app): a response
+  // that read a signed-in session is that user's, so getApiSession marks it private. A handler may
+  // still set its own after the call; an anonymous response is left alone.
+  test('a response for a signed-in session is private, no-store; an anonymous one is left alone', async () => {
+    const app = await serve(async (req, res) => {
+      if (req.url === '/own') res.setHeader('cache-control', 'no-cache')
+      const session = await getApiSession(req, res, sessions)
+      if (req.url === '/after') res.setHeader('cache-control', 'private, max-age=60')
+      res.end(session.state)
+    })
+    try {
+      const cookie = await signedInCookie()
+      const me = await fetch(`${app.url}/me`, { headers: { cookie } })
+      expect(await me.text()).toBe('active')
+      expect(me.headers.getSetCookie()).toEqual([])
+      expect(me.headers.get('cache-control')).toBe('private, no-store')
+      const own = await fetch(`${app.url}/own`, { headers: { cookie } })
+      expect(own.headers.get('cache-control')).toBe('private, no-store')
+      const after = await fetch(`${app.url}/after`, { headers: { cookie } })
+      expect(after.headers.get('cache-control')).toBe('private, max-age=60')
+      const anonymous = await fetch(`${app.url}/me`)
+      expect(await anonymous.text()).toBe('new')
+      expect(anonymous.headers.get('cache-control')).toBeNull()
+      expect(app.errors).toEqual([])
+    } finally {
+      await app.close()
+    }
+  })
+
   test('saving after the response was sent throws ERR_READ_ONLY', async () => {
     let caught: unknown
     const app = await serve(async (req, res) => {

@@ -36,8 +36,8 @@ afterAll(async () => {
   await redisServer?.stop()
 })
 
-test('the README shows the example app verbatim', () => {
-  const readme = readFileSync(new URL('README.md', root), 'utf8')
+test('docs/migrating.md shows the example app verbatim', () => {
+  const readme = readFileSync(new URL('docs/migrating.md', root), 'utf8')
   const source = readFileSync(new URL(FILE, root), 'utf8')
   const block = new RegExp('```ts\\n// ' + FILE.replace(/[.]/g, '\\.') + '\\n([\\s\\S]*?)```').exec(
     readme,

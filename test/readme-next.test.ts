@@ -1,14 +1,16 @@
-// The README's Next.js usage blocks are copied from examples/next-app, which `next build`
+// The Next.js guide's (docs/nextjs.md) usage blocks are copied from examples/next-app, which `next build`
 // type-checks (test/e2e/next-app.test.ts): this keeps the copies from drifting.
 import { readFileSync } from 'node:fs'
 import { expect, test } from 'vitest'
 
 const root = new URL('../', import.meta.url)
-const readme = readFileSync(new URL('README.md', root), 'utf8')
+const readme = readFileSync(new URL('docs/nextjs.md', root), 'utf8')
 
 test('every README block of the Next.js section is a verbatim excerpt of the example', () => {
   const section = /<!-- section: next -->([\s\S]*?)<!-- \/section: next -->/.exec(readme)?.[1] ?? ''
-  const blocks = [...section.matchAll(/```tsx?\n\/\/ (examples\/next-app\/\S+)\n([\s\S]*?)\n```/g)]
+  const blocks = [
+    ...section.matchAll(/```tsx?[^\n]*\n\/\/ (examples\/next-app\/\S+)\n([\s\S]*?)\n```/g),
+  ]
   const files = blocks.map(([, file]) => file)
   for (const context of [
     'app/api/me/route.ts',

@@ -6,7 +6,7 @@
 // (REDIS_URL, or the Upstash variables: see lib/session.ts). Without one it only verifies the
 // seal, as an edge middleware without a store would.
 import { applySessionCookies, forwardSessionHeaders } from 'cachet/next'
-import { getSession } from 'cachet/web'
+import { applySession, getSession } from 'cachet/web'
 import { NextResponse, type NextRequest } from 'next/server'
 import { sessions, sharedStore } from './lib/session'
 import { edgeSessions } from './lib/session-edge'
@@ -20,6 +20,12 @@ export async function proxy(request: NextRequest) {
     const signIn = new URL('/signin', request.url)
     signIn.searchParams.set('next', pathname)
     return applySessionCookies(NextResponse.redirect(signIn), session)
+  }
+  if (session.reason !== undefined) {
+    // A rejected cookie: deleted in the browser by a plain Set-Cookie header, which (unlike
+    // response.cookies) Next does not apply to this render, so the page reads the cookie itself
+    // and can say why it was refused instead of showing a new session.
+    return applySession(NextResponse.next(), session)
   }
   // The same render must see a refreshed cookie: forward it in the request headers too.
   const response = NextResponse.next({

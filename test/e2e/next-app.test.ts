@@ -219,17 +219,31 @@ async function journey(app: App, user: string, kid: string): Promise<void> {
     userId: user,
   })
 
+  // Caching (docs/nextjs.md): Next gives pages its own no-store and route handlers nothing; the
+  // example's route handlers and getApiSession mark a signed-in user's answer private, no-store.
+  for (const route of ['/api/me', '/api/edge', '/api/whoami']) {
+    const response = await page.goto(`${app.url}${route}`)
+    expect(response!.headers()['cache-control'], route).toBe('private, no-store')
+  }
+  const dashboard = await page.goto(`${app.url}/dashboard`)
+  expect(dashboard!.headers()['cache-control']).toBe(
+    'private, no-cache, no-store, max-age=0, must-revalidate',
+  )
+
   // A server component cannot write cookies: save() fails with ERR_READ_ONLY, nothing changes.
   const beforeReadOnly = await sessionCookie(context)
   await page.goto(`${app.url}/read-only`)
   expect(await page.textContent('[data-testid=outcome]')).toMatch(/^ERR_READ_ONLY: /)
+  expect(await page.textContent('[data-testid=why-read-only]')).toContain('fails on purpose')
   expect(await sessionCookie(context)).toBe(beforeReadOnly)
 
   // Sign out: the cookie is gone, the session page is anonymous, the dashboard redirects.
   await page.goto(`${app.url}/dashboard`)
   await page.click('button:text-is("Sign out")')
-  await page.waitForURL(`${app.url}/`)
+  await page.waitForURL(`${app.url}/?signout=done`)
+  expect(await page.textContent('[data-testid=signout-done]')).toContain('Signed out')
   expect(await page.textContent('[data-testid=state]')).toBe('new')
+  expect(await page.textContent('[data-testid=nav]')).toContain('Sign in')
   expect(await sessionCookie(context)).toBeUndefined()
   await page.goto(`${app.url}/dashboard`)
   expect(new URL(page.url()).pathname).toBe('/signin')
@@ -242,7 +256,8 @@ async function journey(app: App, user: string, kid: string): Promise<void> {
   const otherCookie = await sessionCookie(other)
   expect(otherCookie).toBeDefined()
   await page.click('button:text-is("Sign out everywhere")')
-  await page.waitForURL(/\/signin$/)
+  await page.waitForURL(/\/signin\?signout=everywhere$/)
+  expect(await page.textContent('[data-testid=signout-everywhere]')).toContain('everywhere')
   await otherPage.goto(`${app.url}/dashboard`)
   expect(new URL(otherPage.url()).pathname).toBe('/signin')
   if (proxyChecks) {
@@ -260,11 +275,15 @@ async function journey(app: App, user: string, kid: string): Promise<void> {
     await otherPage.goto(`${app.url}/`)
     expect(await otherPage.textContent('[data-testid=state]')).toBe('revoked')
     expect(await otherPage.textContent('[data-testid=reason]')).toBe('user-revoked')
-    // A route handler may write: it answers 401 and clears the revoked cookie.
+    // A route handler may write: it answers 401 and clears the revoked cookie, privately.
+    const cleared = otherPage.waitForResponse((r) => r.url().endsWith('/api/me'))
     expect(await json(otherPage, `${app.url}/api/me`)).toEqual({
       status: 401,
       body: { state: 'revoked' },
     })
+    const clearing = await (await cleared).allHeaders()
+    expect(clearing['set-cookie']).toMatch(new RegExp(`^${COOKIE}=;`))
+    expect(clearing['cache-control']).toBe('private, no-store')
     expect(await sessionCookie(other)).toBeUndefined()
   }
   await other.close()
@@ -329,6 +348,85 @@ async function devicesJourney(app: App, user: string): Promise<void> {
   await phone.close()
 }
 
+/** No sideways scrolling: the page fits the viewport's width. */
+async function fitsWidth(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)
+}
+
+/**
+ * The demo explains itself (issue 12 item 9): navigation that follows the state, the session's
+ * anatomy, names with spaces, refusals that say why, a tampered cookie shown as `invalid` with its
+ * reason; screenshots at 1280 and 390 px wide in test-output/.
+ */
+async function demoExplainsItself(app: App): Promise<void> {
+  for (const [width, height] of [
+    [1280, 900],
+    [390, 844],
+  ] as const) {
+    const context = await browser.newContext({ viewport: { width, height } })
+    const page = await context.newPage()
+    const shot = async (name: string) => {
+      expect(await fitsWidth(page), `${name} at ${width} px`).toBe(true)
+      await page.screenshot({
+        path: path.join(OUTPUT, `demo-${name}-${width}.png`),
+        fullPage: true,
+      })
+    }
+
+    await page.goto(`${app.url}/`)
+    expect(await page.textContent('[data-testid=nav]')).toContain('Sign in')
+    expect(await page.textContent('[data-testid=nav]')).not.toContain('Dashboard')
+    expect(await page.textContent('[data-testid=sealed]')).toBe('none')
+    await shot('home-anonymous')
+
+    // Refusals say why: over-long and disallowed names.
+    await page.goto(`${app.url}/signin`)
+    await page.fill('input[name=user]', 'x'.repeat(65))
+    await page.fill('input[name=password]', 'cachet')
+    await page.click('button[type=submit]')
+    await page.waitForURL(/error=long/)
+    expect(await page.textContent('[data-testid=signin-error]')).toContain('64 characters')
+    await page.fill('input[name=user]', '<script>')
+    await page.fill('input[name=password]', 'cachet')
+    await page.click('button[type=submit]')
+    await page.waitForURL(/error=chars/)
+    expect(await page.textContent('[data-testid=signin-error]')).toContain(
+      'letters, digits, spaces',
+    )
+    await shot('signin-error')
+
+    // A name with a space signs in; the anatomy shows the cookie and its lifetimes.
+    await signIn(page, app, 'Ada Lovelace')
+    expect(await page.textContent('[data-testid=greeting]')).toBe('Hello, Ada Lovelace')
+    expect(await page.textContent('[data-testid=nav]')).toContain('Dashboard')
+    expect(await page.textContent('[data-testid=nav]')).not.toContain('Sign in')
+    expect(await page.textContent('[data-testid=sealed]')).toMatch(/^\d+ bytes in 1 cookie$/)
+    expect(await page.textContent('[data-testid=key-id]')).toBe('k1 (the current key)')
+    expect(await page.textContent('[data-testid=idle-expires]')).toMatch(/UTC$/)
+    expect(await page.textContent('[data-testid=revocation]')).toContain('checked')
+    await page.fill('input[name=displayName]', 'y'.repeat(65))
+    await page.click('button:text-is("Save")')
+    await page.waitForURL(/error=long/)
+    expect(await page.textContent('[data-testid=profile-error]')).toContain('64 characters')
+    expect(await page.textContent('[data-testid=greeting]')).toBe('Hello, Ada Lovelace')
+    await shot('dashboard')
+
+    await page.goto(`${app.url}/read-only`)
+    await shot('read-only')
+
+    // Tampering: the page shows `invalid` with its reason, and the cookie is gone.
+    await page.goto(`${app.url}/`)
+    await page.click('button:text-is("Tamper with my cookie")')
+    await page.waitForURL(`${app.url}/?tampered=1`)
+    expect(await page.textContent('[data-testid=state]')).toBe('invalid')
+    expect(await page.textContent('[data-testid=reason]')).toBe('invalid')
+    expect(await page.textContent('[data-testid=tampered]')).toContain('refused')
+    expect(await sessionCookie(context)).toBeUndefined()
+    await shot('tampered')
+    await context.close()
+  }
+}
+
 /** Tampered, truncated and foreign cookies: an anonymous page, never an error page. */
 async function hostileCookies(app: App, user: string): Promise<void> {
   const context = await browser.newContext()
@@ -361,6 +459,7 @@ describe('examples/next-app in Chromium', () => {
       await journey(app, 'ada', 'k1')
       await hostileCookies(app, 'ada')
       await devicesJourney(app, 'hedy')
+      await demoExplainsItself(app)
       // A signed-in page, for people reading the test output.
       const context = await browser.newContext()
       const page = await context.newPage()
@@ -413,7 +512,7 @@ describe('examples/next-app in Chromium', () => {
         'k2', // the proxy's re-seal
         `${COOKIE}=`, // the action's deletion, last
       ])
-      await leavingPage.waitForURL(`${after.url}/`)
+      await leavingPage.waitForURL(`${after.url}/?signout=done`)
       expect(await sessionCookie(leaving)).toBeUndefined()
       expect(await leavingPage.textContent('[data-testid=state]')).toBe('new')
       expect(after.log()).not.toMatch(/⨯|Error:/)
@@ -482,7 +581,7 @@ describe('examples/next-app in Chromium', () => {
         expect(mgetsOverHttp()).toBe(mgets + 1) // one MGET over HTTP for the edge read
         // "Sign out everywhere" runs in a server action (Node, ioredis).
         await page.click('button:text-is("Sign out everywhere")')
-        await page.waitForURL(/\/signin$/)
+        await page.waitForURL(/\/signin\?signout=everywhere$/)
         expect((await json(other, `${app.url}/api/edge`)).body).toEqual({
           runtime: 'edge',
           revocationChecked: true,

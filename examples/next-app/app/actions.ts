@@ -12,12 +12,22 @@ function safePath(value: FormDataEntryValue | null): string {
   return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/dashboard'
 }
 
+/** Letters, digits, spaces and . _ @ ' - (the sign-in page says so); 64 characters at most. */
+const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._@'-]*$/u
+const MAX_NAME = 64
+
+/** Why a name is refused, for the form to show; undefined when it is fine. */
+function nameError(name: string): string | undefined {
+  if (name.length > MAX_NAME) return 'long'
+  if (!NAME.test(name)) return 'chars'
+  return undefined
+}
+
 export async function signIn(formData: FormData): Promise<void> {
   const user = formData.get('user')
   const userId = typeof user === 'string' ? user.trim() : ''
-  if (!/^[\w.@-]{1,64}$/.test(userId) || formData.get('password') !== DEMO_PASSWORD) {
-    redirect('/signin?error=1')
-  }
+  const error = nameError(userId) ?? (formData.get('password') !== DEMO_PASSWORD ? '1' : undefined)
+  if (error) redirect(`/signin?error=${error}`)
   // The request headers label this login on the Devices page ("Chrome 131 on Linux").
   const session = await getSession(await cookies(), sessions, { headers: await headers() })
   await session.regenerate() // a new id at login: no session fixation
@@ -28,23 +38,26 @@ export async function signIn(formData: FormData): Promise<void> {
 export async function updateProfile(formData: FormData): Promise<void> {
   const session = await getSession(await cookies(), sessions)
   if (session.state !== 'active') redirect('/signin')
-  const name = formData.get('displayName')
-  if (typeof name !== 'string' || name.trim() === '' || name.length > 64) return
-  session.data.displayName = name.trim()
+  const value = formData.get('displayName')
+  const name = typeof value === 'string' ? value.trim() : ''
+  const error = name === '' ? 'chars' : nameError(name)
+  if (error) redirect(`/dashboard?error=${error}`)
+  session.data.displayName = name
   await session.save()
+  redirect('/dashboard?saved=1')
 }
 
 export async function signOut(): Promise<void> {
   const session = await getSession(await cookies(), sessions)
   await session.destroy() // clears the cookie and revokes this session id
-  redirect('/')
+  redirect('/?signout=done')
 }
 
 export async function signOutEverywhere(): Promise<void> {
   const session = await getSession(await cookies(), sessions)
   if (session.state === 'active') await sessions.revokeUser(session.data.userId)
   await session.destroy()
-  redirect('/signin')
+  redirect('/signin?signout=everywhere')
 }
 
 /** "Sign out this device" on the Devices page: only one of the signed-in user's own sessions. */

@@ -4,10 +4,26 @@
 // set REDIS_URL to use one.
 import { spawn, spawnSync } from 'node:child_process'
 import { appendFileSync, existsSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import path from 'node:path'
 import { appDir, linkCachet, nextBin, rootDir } from './prepare.mjs'
 
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }
+const port = process.env.PORT ?? '3000'
+
+// A busy port would only show after minutes of building: check it first.
+const busy = await new Promise((resolve) => {
+  const probe = createServer()
+  probe.once('error', (error) => resolve(error.code === 'EADDRINUSE' || error.code === 'EACCES'))
+  probe.listen(Number(port), () => probe.close(() => resolve(false)))
+})
+if (busy) {
+  console.error(
+    `cachet demo: port ${port} is in use (or not allowed). Choose another one, for example:\n` +
+      `  PORT=${Number(port) + 1} npm run demo`,
+  )
+  process.exit(1)
+}
 
 function run(command, args, cwd) {
   console.log(
@@ -49,7 +65,6 @@ if (
 }
 
 run(process.execPath, [nextBin, 'build'], appDir)
-const port = process.env.PORT ?? '3000'
 console.log(
   `\ncachet demo: http://localhost:${port}  (sign in with any user name, password "cachet")\n`,
 )

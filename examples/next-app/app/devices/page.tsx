@@ -5,6 +5,7 @@ import { cookies } from 'next/headers'
 import { redirect } from 'next/navigation'
 import { sessions } from '../../lib/session'
 import { signOutDevice } from '../actions'
+import { Nav } from '../nav'
 
 const time = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
 
@@ -14,8 +15,15 @@ export default async function Devices() {
   const devices = await sessions.listSessions(session.data.userId, { current: session })
   return (
     <main>
+      <Nav active here="/devices" />
       <h1>Where you are signed in</h1>
-      <ul data-testid="devices">
+      <p className="intro">
+        With the <code>devices</code> option, cachet records each login next to the denylist: when
+        it signed in, when it was last seen, and a label made from the browser&apos;s User-Agent (no
+        IP address). Signing out another device revokes that session on the server; its next request
+        is refused.
+      </p>
+      <ul data-testid="devices" className="card">
         {devices.map((device) => (
           <li key={device.id} data-testid="device" data-current={device.current}>
             <strong data-testid="label">{device.label}</strong>

@@ -9,10 +9,13 @@ export const runtime = 'edge'
 
 export async function GET() {
   const session = await getSession(await cookies(), edgeSessions)
-  return Response.json({
-    runtime: 'edge',
-    revocationChecked: edgeRevocation,
-    state: session.state,
-    userId: session.state === 'active' ? session.data.userId : null,
-  })
+  return Response.json(
+    {
+      runtime: 'edge',
+      revocationChecked: edgeRevocation,
+      state: session.state,
+      userId: session.state === 'active' ? session.data.userId : null,
+    },
+    { headers: { 'cache-control': 'private, no-store' } }, // one user's answer (see app/api/me)
+  )
 }
