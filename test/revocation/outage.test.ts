@@ -1,4 +1,3 @@
-// Marked it.fails until the fix lands (failing-first, issue 9); the fix commit turns them into it().
 // Issue 9 item 1: logout during an outage. A read whose revocation check failed closed
 // (`denylist-unavailable`) still knows the session id and user it decoded; destroy(),
 // regenerate() and "sign out everywhere" on it must revoke them or reject with
@@ -95,61 +94,58 @@ async function expectRevokedOrRejected(outcome: string, copy: string): Promise<v
 }
 
 describe('a session whose check failed closed', () => {
-  it.fails(
-    'destroy() revokes its decoded id or rejects with ERR_DENYLIST_UNAVAILABLE',
-    async () => {
-      const cookie = await login('alice')
-      const outcome = await outage(async () => {
-        const session = await sessions.read(cookie)
-        expect(describeState(session)).toBe('revoked/denylist-unavailable')
-        return outcomeOf(session.destroy())
-      })
-      // Today destroy() resolves and revokes nothing: the copy is active again.
-      expect(outcome).toBe('ERR_DENYLIST_UNAVAILABLE')
-      await expectRevokedOrRejected(outcome, cookie)
-    },
-  )
+  it('destroy() revokes its decoded id or rejects with ERR_DENYLIST_UNAVAILABLE', async () => {
+    const cookie = await login('alice')
+    const outcome = await outage(async () => {
+      const session = await sessions.read(cookie)
+      expect(describeState(session)).toBe('revoked/denylist-unavailable')
+      return outcomeOf(session.destroy())
+    })
+    // Today destroy() resolves and revokes nothing: the copy is active again.
+    expect(outcome).toBe('ERR_DENYLIST_UNAVAILABLE')
+    await expectRevokedOrRejected(outcome, cookie)
+  })
 
-  it.fails('regenerate() revokes the decoded previous id or rejects', async () => {
+  it('regenerate() revokes the decoded previous id or rejects', async () => {
     const cookie = await login('alice')
     const outcome = await outage(async () => outcomeOf((await sessions.read(cookie)).regenerate()))
     expect(outcome).toBe('ERR_DENYLIST_UNAVAILABLE')
   })
 
-  it.fails('destroy({ everywhere: true }) revokes the decoded user or rejects', async () => {
+  it('destroy({ everywhere: true }) revokes the decoded user or rejects', async () => {
     const cookie = await login('alice')
     const other = await login('alice') // another device of the same user
-    const outcome = await outage(async () => {
-      const session = await sessions.read(cookie)
-      return outcomeOf(
-        (session.destroy as (options: { everywhere: boolean }) => Promise<void>)({
-          everywhere: true,
-        }),
-      )
-    })
+    const outcome = await outage(async () =>
+      outcomeOf((await sessions.read(cookie)).destroy({ everywhere: true })),
+    )
     expect(outcome).toBe('ERR_DENYLIST_UNAVAILABLE')
-    // Once Redis is back the same call revokes the other device too.
+    // The rejected command was sent and may have landed once Redis resumed; if not, the same
+    // call now revokes. Either way both devices end.
     const again = await sessions.read(cookie)
-    expect(describeState(again)).toBe('active')
-    await (again.destroy as (options: { everywhere: boolean }) => Promise<void>)({
-      everywhere: true,
-    })
+    if (again.state === 'active') await again.destroy({ everywhere: true })
     expect(describeState(await sessions.read(other))).toBe('revoked/user-revoked')
     expect(describeState(await sessions.read(cookie))).toBe('revoked/user-revoked')
   })
 
-  it('once Redis is back, destroy() on the same cookie revokes it (the call is retryable)', async () => {
+  it('destroy({ everywhere: true }) on an active session ends every device of the user', async () => {
+    const [a, b, stranger] = [await login('bob'), await login('bob'), await login('eve')]
+    await (await sessions.read(a)).destroy({ everywhere: true })
+    expect(describeState(await sessions.read(a))).toBe('revoked/user-revoked')
+    expect(describeState(await sessions.read(b))).toBe('revoked/user-revoked')
+    expect(describeState(await sessions.read(stranger))).toBe('active')
+  })
+
+  it('a rejected destroy() is safe to retry once Redis is back: the copy ends', async () => {
     const cookie = await login('alice')
     await outage(async () => outcomeOf((await sessions.read(cookie)).destroy()))
     const session = await sessions.read(cookie)
-    expect(describeState(session)).toBe('active')
-    await session.destroy()
+    if (session.state === 'active') await session.destroy()
     expect(describeState(await sessions.read(cookie))).toBe('revoked/session-revoked')
   })
 })
 
 describe('adapters: sign-out during an outage is not reported as done', () => {
-  it.fails('Fetch (withSession): the handler rejects with ERR_DENYLIST_UNAVAILABLE', async () => {
+  it('Fetch (withSession): the handler rejects with ERR_DENYLIST_UNAVAILABLE', async () => {
     const cookie = await login('alice')
     const app = withSession(sessions, async (_request, session) => {
       await session.destroy()
@@ -163,7 +159,7 @@ describe('adapters: sign-out during an outage is not reported as done', () => {
     expect(outcome).toBe('ERR_DENYLIST_UNAVAILABLE')
   })
 
-  it.fails("Next (a server action's cookies() store): destroy() rejects", async () => {
+  it("Next (a server action's cookies() store): destroy() rejects", async () => {
     const cookie = await login('alice')
     const outcome = await outage(async () => {
       const store = MutableRequestCookiesAdapter.wrap(
@@ -176,31 +172,28 @@ describe('adapters: sign-out during an outage is not reported as done', () => {
     expect(outcome).toBe('ERR_DENYLIST_UNAVAILABLE')
   })
 
-  it.fails(
-    'Express: the logout route reaches the error handler with ERR_DENYLIST_UNAVAILABLE',
-    async () => {
-      const cookie = await login('alice')
-      const app = express()
-      app.use(sessionMiddleware(sessions))
-      app.post('/logout', async (req, res) => {
-        await req.session.destroy()
-        res.json({ ok: true })
+  it('Express: the logout route reaches the error handler with ERR_DENYLIST_UNAVAILABLE', async () => {
+    const cookie = await login('alice')
+    const app = express()
+    app.use(sessionMiddleware(sessions))
+    app.post('/logout', async (req, res) => {
+      await req.session.destroy()
+      res.json({ ok: true })
+    })
+    app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+      res.status(503).json({ code: codeOf(err) })
+    })
+    const http = await listen(app)
+    try {
+      const response = await outage(() =>
+        fetch(`${http.url}/logout`, { method: 'POST', headers: { cookie } }),
+      )
+      expect({ status: response.status, body: await response.json() }).toEqual({
+        status: 503,
+        body: { code: 'ERR_DENYLIST_UNAVAILABLE' },
       })
-      app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-        res.status(503).json({ code: codeOf(err) })
-      })
-      const http = await listen(app)
-      try {
-        const response = await outage(() =>
-          fetch(`${http.url}/logout`, { method: 'POST', headers: { cookie } }),
-        )
-        expect({ status: response.status, body: await response.json() }).toEqual({
-          status: 503,
-          body: { code: 'ERR_DENYLIST_UNAVAILABLE' },
-        })
-      } finally {
-        await http.close()
-      }
-    },
-  )
+    } finally {
+      await http.close()
+    }
+  })
 })

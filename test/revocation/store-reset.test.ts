@@ -1,4 +1,3 @@
-// Marked it.fails until the fix lands (failing-first, issue 9); the fix commit turns them into it().
 // Issue 9 item 2: a store that lost its data (restart without persistence, FLUSHALL, a new
 // memory denylist after a process restart) must not bring revoked sessions back, however many
 // revocations follow the loss (they climb the counters back to the values old sessions carry).
@@ -104,7 +103,7 @@ async function expectNoResurrection(
 }
 
 describe('memory denylist: a new instance (a process restart)', () => {
-  it.fails('refuses every session stamped by the previous instance', async () => {
+  it('refuses every session stamped by the previous instance', async () => {
     const before = await revokeEveryWay(sessionsOf(createMemoryDenylist()))
     await expectNoResurrection(sessionsOf(createMemoryDenylist()), before)
   })
@@ -135,14 +134,14 @@ describe('Redis, single server', () => {
     return d
   }
 
-  it.fails('FLUSHALL: revoked sessions stay refused after any number of revocations', async () => {
+  it('FLUSHALL: revoked sessions stay refused after any number of revocations', async () => {
     const sessions = sessionsOf(denylistOf())
     const before = await revokeEveryWay(sessions)
     expect(await rawCommand(server.port, 'FLUSHALL')).toBe('+OK\r\n')
     await expectNoResurrection(sessions, before)
   })
 
-  it.fails('a restart without persistence: the same, without restarting the app', async () => {
+  it('a restart without persistence: the same, without restarting the app', async () => {
     await rawCommand(server.port, 'FLUSHALL')
     const sessions = sessionsOf(denylistOf())
     const before = await revokeEveryWay(sessions)
@@ -170,16 +169,13 @@ describe('Redis Cluster (three masters)', () => {
     await cluster?.stop()
   })
 
-  it.fails(
-    'FLUSHALL on every master: revoked sessions stay refused after any number of revocations',
-    async () => {
-      const denylist = createRedisDenylist(client, { timeoutMs: 2000 })
-      denylists.push(denylist)
-      const sessions = sessionsOf(denylist)
-      const before = await revokeEveryWay(sessions)
-      for (const node of cluster.nodes)
-        expect(await rawCommand(node.port, 'FLUSHALL')).toBe('+OK\r\n')
-      await expectNoResurrection(sessions, before)
-    },
-  )
+  it('FLUSHALL on every master: revoked sessions stay refused after any number of revocations', async () => {
+    const denylist = createRedisDenylist(client, { timeoutMs: 2000 })
+    denylists.push(denylist)
+    const sessions = sessionsOf(denylist)
+    const before = await revokeEveryWay(sessions)
+    for (const node of cluster.nodes)
+      expect(await rawCommand(node.port, 'FLUSHALL')).toBe('+OK\r\n')
+    await expectNoResurrection(sessions, before)
+  })
 })
