@@ -144,6 +144,20 @@ describe('a session whose check failed closed', () => {
   })
 })
 
+describe('destroy() options', () => {
+  it('everywhere without a denylist, or options that are not an object: ERR_SESSION_OPTIONS', async () => {
+    const plain = createSessions<User>({ keys: SECRET })
+    const active = await plain.read(undefined)
+    await active.save({ userId: 'alice' })
+    expect(await outcomeOf(active.destroy({ everywhere: true }))).toBe('ERR_SESSION_OPTIONS')
+    expect(await outcomeOf(active.destroy(null as never))).toBe('ERR_SESSION_OPTIONS')
+    // Refused before any effect: the session is still active and wrote nothing new.
+    expect(active.state).toBe('active')
+    await active.destroy()
+    expect(active.state).toBe('destroyed')
+  })
+})
+
 describe('adapters: sign-out during an outage is not reported as done', () => {
   it('Fetch (withSession): the handler rejects with ERR_DENYLIST_UNAVAILABLE', async () => {
     const cookie = await login('alice')
@@ -192,6 +206,27 @@ describe('adapters: sign-out during an outage is not reported as done', () => {
         status: 503,
         body: { code: 'ERR_DENYLIST_UNAVAILABLE' },
       })
+    } finally {
+      await http.close()
+    }
+  })
+
+  it('Express: req.session.destroy({ everywhere: true }) ends every device of the user', async () => {
+    const [a, b] = [await login('zoe'), await login('zoe')]
+    const app = express()
+    app.use(sessionMiddleware(sessions))
+    app.post('/logout-everywhere', async (req, res) => {
+      await req.session.destroy({ everywhere: true })
+      res.json({ ok: true })
+    })
+    const http = await listen(app)
+    try {
+      const response = await fetch(`${http.url}/logout-everywhere`, {
+        method: 'POST',
+        headers: { cookie: a },
+      })
+      expect(response.status).toBe(200)
+      expect(describeState(await sessions.read(b))).toBe('revoked/user-revoked')
     } finally {
       await http.close()
     }

@@ -13,6 +13,7 @@ import {
   type RedisDenylist,
 } from '../../src/denylist/index.js'
 import { createSessions, type Sessions } from '../../src/index.js'
+import { jwtStrategy } from '../../src/jwt/index.js'
 import { generateSecret } from '../../src/keys.js'
 import {
   eventually,
@@ -106,6 +107,30 @@ describe('memory denylist: a new instance (a process restart)', () => {
   it('refuses every session stamped by the previous instance', async () => {
     const before = await revokeEveryWay(sessionsOf(createMemoryDenylist()))
     await expectNoResurrection(sessionsOf(createMemoryDenylist()), before)
+  })
+
+  it('the JWT strategy carries the generation too (claim gen)', async () => {
+    const strategy = jwtStrategy({
+      algorithm: 'HS256',
+      keys: { current: 'j1', keys: { j1: generateSecret() } },
+      issuer: 'https://app.test',
+      audience: 'https://app.test',
+    })
+    const jwtSessions = (denylist: Denylist) =>
+      createSessions<User>({ keys: SECRET, denylist, maxAgeSeconds: 3600, strategy })
+    const first = createMemoryDenylist()
+    const cookie = await login(jwtSessions(first), 'alice')
+    const { generation } = await first.current(undefined)
+    const payload = JSON.parse(
+      new TextDecoder().decode(
+        Uint8Array.from(atob(cookie.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')), (c) =>
+          c.charCodeAt(0),
+        ),
+      ),
+    ) as { gen?: unknown }
+    expect(payload.gen).toBe(generation)
+    expect(await stateOf(jwtSessions(first), cookie)).toBe('active')
+    expect(await stateOf(jwtSessions(createMemoryDenylist()), cookie)).toBe('revoked/store-reset')
   })
 })
 
