@@ -44,6 +44,16 @@ function denylistOf(redis: Redis, options: Parameters<typeof createRedisDenylist
   return denylist
 }
 
+/** Awaits `promise` and prints how long it took (figures for the README; nothing asserted on them). */
+async function measured<T>(label: string, promise: Promise<T>): Promise<T> {
+  const start = performance.now()
+  try {
+    return await promise
+  } finally {
+    console.log(`measured ${label}: ${Math.round(performance.now() - start)} ms`)
+  }
+}
+
 /** A signed-in cookie, made through a warm connection straight to the server. */
 async function signedIn(prefix: string): Promise<string> {
   const warm = client(server.port)
@@ -68,7 +78,10 @@ describe('cold start behind a 250 ms connect', () => {
         // budget lets this first read through.
         denylist: denylistOf(cold, { prefix: `cold${Number(lazyConnect)}:` }),
       })
-      const session = await sessions.read(cookie)
+      const session = await measured(
+        `first read, 250 ms connect, lazyConnect ${lazyConnect}`,
+        sessions.read(cookie),
+      )
       expect(session.state === 'active' ? 'active' : `${session.state}/${session.reason}`).toBe(
         'active',
       )
@@ -103,14 +116,37 @@ describe('a Redis that is down still fails closed', () => {
     const deadPort = await freePort()
     const cold = client(deadPort, { retryStrategy: () => 50 })
     const denylist = denylistOf(cold, { prefix: 'down:' })
+    const claims = { sessionId: 'a'.repeat(22), userVersion: 0, epoch: 0 }
     await rejectsWith(
-      denylist.check({ sessionId: 'a'.repeat(22), userVersion: 0, epoch: 0 }),
+      measured('refused, first call', denylist.check(claims)),
       'ERR_DENYLIST_UNAVAILABLE',
     )
     await rejectsWith(
-      denylist.check({ sessionId: 'a'.repeat(22), userVersion: 0, epoch: 0 }),
+      measured('refused, next call', denylist.check(claims)),
       'ERR_DENYLIST_UNAVAILABLE',
     )
+  })
+
+  it('a connection that worked, then refused (Redis killed): reads fail closed at the next refused attempt', async () => {
+    const own = await startRedis()
+    try {
+      const warm = client(own.port, { retryStrategy: () => 50 })
+      const denylist = denylistOf(warm, { prefix: 'killed:' })
+      const { generation } = await denylist.current(undefined)
+      const claims = { sessionId: 'a'.repeat(22), userVersion: 0, epoch: 0, generation }
+      expect(await denylist.check(claims)).toBe('ok')
+      await own.kill()
+      await rejectsWith(
+        measured('killed, first call', denylist.check(claims)),
+        'ERR_DENYLIST_UNAVAILABLE',
+      )
+      await rejectsWith(
+        measured('killed, next call', denylist.check(claims)),
+        'ERR_DENYLIST_UNAVAILABLE',
+      )
+    } finally {
+      await own.stop()
+    }
   })
 
   it('a host that accepts and never answers: the first read fails closed after the connect budget', async () => {
@@ -119,7 +155,15 @@ describe('a Redis that is down still fails closed', () => {
     try {
       const cold = client(blackhole.port)
       const denylist = denylistOf(cold, { prefix: 'hole:', connectTimeoutMs: 300 })
-      await rejectsWith(denylist.current(undefined), 'ERR_DENYLIST_UNAVAILABLE')
+      await rejectsWith(
+        measured('blackhole, connectTimeoutMs 300, first call', denylist.current(undefined)),
+        'ERR_DENYLIST_UNAVAILABLE',
+      )
+      // The attempt overran its budget: later calls wait at most timeoutMs (100 ms).
+      await rejectsWith(
+        measured('blackhole, next call', denylist.current(undefined)),
+        'ERR_DENYLIST_UNAVAILABLE',
+      )
       // Counted by the proxy: the client did try (not refused by the denylist before connecting).
       expect(blackhole.accepted).toBeGreaterThanOrEqual(1)
     } finally {
