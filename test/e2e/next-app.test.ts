@@ -505,7 +505,11 @@ describe('examples/next-app in Chromium', () => {
     const page = await context.newPage()
     const leaving = await browser.newContext()
     const leavingPage = await leaving.newPage()
-    const before = await startApp(KEYS_V1)
+    // The revocation store must outlive the app's restart: a memory denylist is a new store after
+    // it, which refuses every earlier session (store-reset, issue 9.2). Redis keeps its generation.
+    const redis = await startRedis()
+    const REDIS_URL = `redis://127.0.0.1:${redis.port}`
+    const before = await startApp({ ...KEYS_V1, REDIS_URL })
     try {
       await signIn(page, before, 'linus')
       expect(kidOf(await sessionCookie(context))).toBe('k1')
@@ -513,7 +517,7 @@ describe('examples/next-app in Chromium', () => {
     } finally {
       await before.stop()
     }
-    const after = await startApp(KEYS_V2)
+    const after = await startApp({ ...KEYS_V2, REDIS_URL })
     try {
       await page.goto(`${after.url}/dashboard`)
       expect(await page.textContent('[data-testid=user]')).toBe('linus')
@@ -546,6 +550,7 @@ describe('examples/next-app in Chromium', () => {
       expect(after.log()).not.toMatch(/⨯|Error:/)
     } finally {
       await after.stop()
+      await redis.stop()
       await context.close()
       await leaving.close()
     }
