@@ -14,6 +14,7 @@ export type {
   DeviceSession,
   LabelContext,
   FallbackResult,
+  DestroyOptions,
   ReadOptions,
   RejectDetail,
   RejectReason,

@@ -12,6 +12,7 @@ export interface RevocationSubject {
   readonly userId?: string | undefined
   readonly userVersion?: number | undefined
   readonly epoch?: number | undefined
+  readonly generation?: string | undefined
 }
 
 export interface RevocationOutcome {
@@ -33,6 +34,7 @@ export async function checkRevocation(
       userVersion: subject.userVersion ?? 0,
       epoch: subject.epoch ?? 0,
       ...(subject.userId !== undefined ? { userId: subject.userId } : {}),
+      ...(subject.generation !== undefined ? { generation: subject.generation } : {}),
     })
   } catch {
     status = 'denylist-unavailable'

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { randomBytes, toBase64url } from '../_internal/bytes.js'
 import { MAX_COOKIE_AGE_SECONDS } from '../cookie.js'
 import { SessionError } from '../errors.js'
 import { MAX_CLOCK_SKEW_SECONDS } from '../session/limits.js'
@@ -22,10 +23,19 @@ export interface RevocationClaims {
   readonly userVersion: number
   /** The global epoch when the session was created or regenerated. */
   readonly epoch: number
+  /**
+   * The store generation the session was stamped with ({@link RevocationVersions.generation}).
+   * cachet's stores refuse a session without theirs (`store-reset`).
+   */
+  readonly generation?: string | undefined
 }
 
-/** The outcome of a revocation check. */
-export type RevocationStatus = 'ok' | 'session-revoked' | 'user-revoked' | 'epoch-revoked'
+/**
+ * The outcome of a revocation check. `store-reset`: the session was stamped by a store that has
+ * since lost its data (or by another store), so its revocations are unknown.
+ */
+export type RevocationStatus =
+  'ok' | 'session-revoked' | 'user-revoked' | 'epoch-revoked' | 'store-reset'
 
 /** The counters stamped into a new session. */
 export interface RevocationVersions {
@@ -33,6 +43,12 @@ export interface RevocationVersions {
   readonly userVersion: number
   /** The global epoch (0 until the first `revokeAll`). */
   readonly epoch: number
+  /**
+   * The store's generation: random, created once (Redis: `SET NX` on first use; memory: per
+   * instance) and never changed while the store keeps its data. Optional for other stores; when
+   * present it is stamped into sessions and passed back to `check`.
+   */
+  readonly generation?: string
 }
 
 /** Options of {@link Denylist.revokeUser}. */
@@ -54,7 +70,7 @@ export interface RevokeUserOptions {
  * with `ERR_DENYLIST_OPTIONS` for an invalid argument.
  */
 export interface Denylist {
-  /** The current user version and epoch, stamped into a session when it is created. */
+  /** The current user version, epoch and generation, stamped into a session when it is created. */
   current(userId: string | undefined): Promise<RevocationVersions>
   /** Whether a session is still valid. One round trip. */
   check(claims: RevocationClaims): Promise<RevocationStatus>
@@ -113,11 +129,19 @@ export function boundedInteger(
 export const isCounter = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
 
+// A generation: 16 base64url characters (96 random bits) from cachet's stores; any short token
+// from another writer of the same keys.
+export const GENERATION = /^[A-Za-z0-9_-]{1,64}$/
+
+export const newGeneration = (): string => toBase64url(randomBytes(12))
+
 export function validateClaims(claims: RevocationClaims): void {
   if (typeof claims !== 'object' || claims === null) optionError('check() needs revocation claims')
   requireId('sessionId', claims.sessionId)
   if (claims.userId !== undefined && typeof claims.userId !== 'string')
     optionError('userId must be a string')
+  if (claims.generation !== undefined && typeof claims.generation !== 'string')
+    optionError('generation must be a string')
   if (!isCounter(claims.userVersion) || !isCounter(claims.epoch)) {
     optionError('userVersion and epoch must be non-negative safe integers')
   }
@@ -134,9 +158,16 @@ export interface Snapshot {
   /** The version up to which this session survives "log out everywhere", if it was kept. */
   readonly keptUntil: number | undefined
   readonly epoch: number
+  /** Undefined while the store has none (never used, or its data was lost). */
+  readonly generation: string | undefined
 }
 
 export function evaluate(claims: RevocationClaims, snapshot: Snapshot): RevocationStatus {
+  // Another generation (or none): the store lost its data since the session was stamped, and
+  // with it the revocations that may cover this session. Checked first: the counters below are
+  // meaningless across generations.
+  if (snapshot.generation === undefined || claims.generation !== snapshot.generation)
+    return 'store-reset'
   if (snapshot.revoked) return 'session-revoked'
   if (claims.userId !== undefined) {
     // A counter below the session's version cannot happen unless the store lost its data (a

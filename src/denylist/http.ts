@@ -10,6 +10,7 @@ import {
   boundedInteger,
   evaluate,
   MAX_REVOCATION_TTL_SECONDS,
+  newGeneration,
   optionError,
   requireId,
   ttlMs,
@@ -18,8 +19,15 @@ import {
   type Denylist,
   type Snapshot,
 } from './contract.js'
-import { KEEP_SCRIPT, keyLayout, keyPart, PREFIX, type KeyLayout } from './keys.js'
-import { decodedCounter, incremented } from './replies.js'
+import {
+  GENERATION_SCRIPT,
+  KEEP_SCRIPT,
+  keyLayout,
+  keyPart,
+  PREFIX,
+  type KeyLayout,
+} from './keys.js'
+import { decodedCounter, incremented, storedGeneration } from './replies.js'
 
 /**
  * The members of an `@upstash/redis` `Redis` client (v1) that the HTTP denylist uses. Declared
@@ -131,10 +139,17 @@ function checkOptions(client: unknown, options: HttpRedisDenylistOptions): HttpC
 // --- Reads and writes ---
 
 interface HttpStore {
-  /** Counters (absent: 0), one HTTP request holding one MGET. */
-  readCounters(list: string[]): Promise<number[]>
+  /**
+   * The epoch, the generation (absent: undefined) and, given a user key, its version (absent: 0):
+   * one HTTP request holding one MGET.
+   */
+  readCurrent(
+    versionKey: string | undefined,
+  ): Promise<{ epoch: number; generation: string | undefined; userVersion: number }>
   /** What the store holds for one check: one HTTP request holding one MGET. */
   readSnapshot(sidPart: string, userPart: string | undefined): Promise<Snapshot>
+  /** Creates the generation if there is none (the ioredis store's script), answers the one in force. */
+  createGeneration(): Promise<string>
   /** A confirmed write, then the PUBLISH that clears other instances' caches. */
   write<R>(
     message: string,
@@ -144,7 +159,15 @@ interface HttpStore {
 }
 
 const malformed = (cause: unknown) =>
-  unavailable('Redis holds a malformed revocation counter', cause)
+  unavailable('Redis holds a malformed revocation counter or generation', cause)
+
+// The client decodes each value as JSON by default; a generation (base64url) is not JSON and so
+// arrives as the stored string, as it does with `automaticDeserialization: false`.
+function createdGeneration(reply: unknown): string {
+  const value = storedGeneration(reply)
+  if (value === undefined) throw new TypeError('the generation script answered nothing')
+  return value
+}
 
 function createHttpStore(
   client: HttpRedisDenylistClient,
@@ -159,31 +182,51 @@ function createHttpStore(
       (reply) => mgetValues(reply, list.length),
     )
   return {
-    async readCounters(list) {
+    async readCurrent(versionKey) {
+      const list = [keys.epoch, keys.generation]
+      if (versionKey !== undefined) list.push(versionKey)
       const values = await readKeys(list)
       try {
-        return values.map(decodedCounter)
+        return {
+          epoch: decodedCounter(values[0]),
+          generation: storedGeneration(values[1]),
+          userVersion: versionKey === undefined ? 0 : decodedCounter(values[2]),
+        }
       } catch (cause) {
         throw malformed(cause)
       }
     },
     async readSnapshot(sidPart, userPart) {
-      const list = [keys.session(sidPart), keys.epoch]
+      const list = [keys.session(sidPart), keys.epoch, keys.generation]
       if (userPart !== undefined) list.push(keys.version(userPart), keys.keep(userPart, sidPart))
       const values = await readKeys(list)
       try {
         const epoch = decodedCounter(values[1])
+        const generation = storedGeneration(values[2])
         const revoked = values[0] !== null
-        if (userPart === undefined) return { revoked, userVersion: 0, keptUntil: undefined, epoch }
+        if (userPart === undefined)
+          return { revoked, userVersion: 0, keptUntil: undefined, epoch, generation }
         return {
           revoked,
           epoch,
-          userVersion: decodedCounter(values[2]),
-          keptUntil: values[3] === null ? undefined : decodedCounter(values[3]),
+          generation,
+          userVersion: decodedCounter(values[3]),
+          keptUntil: values[4] === null ? undefined : decodedCounter(values[4]),
         }
       } catch (cause) {
         throw malformed(cause)
       }
+    },
+    // None: a store never used, or one that lost its data. Created once with the ioredis store's
+    // SET NX script (a concurrent creator, over either transport, wins and its value is
+    // answered); then Node instances drop cached answers that carry the old one.
+    async createGeneration() {
+      const generation = await call(
+        () => client.eval(GENERATION_SCRIPT, [keys.generation], [newGeneration()]),
+        createdGeneration,
+      )
+      await call(() => client.publish(keys.channel, 'e:'), noop).catch(noop)
+      return generation
     },
     // The same messages as the ioredis store publishes, after the write is confirmed; a lost
     // message is bounded by the other instances' cacheTtlMs, so a failed publish does not fail.
@@ -215,6 +258,10 @@ const expectOk = (reply: unknown) => {
  *   checks may share a request; each stays one `MGET`).
  * - Revocations are confirmed writes (`SET … PX`, `INCR`, or the keep script through `EVAL`),
  *   then one `PUBLISH` so that Node instances with a cache drop their answers at once.
+ * - The store generation is the ioredis store's key (`<prefix>{store}:generation`, next to
+ *   `<prefix>{store}:epoch`), read in the same `MGET`; the first `current()` on a store without one
+ *   creates it with the same `SET NX` script (through `EVAL`), so sessions stamped before Redis
+ *   lost its data are refused (`store-reset`) by both stores.
  * - Every call settles within `timeoutMs`; on failure it rejects with `ERR_DENYLIST_UNAVAILABLE`
  *   (`createSessions` then reads the session as revoked, reason `denylist-unavailable`, unless
  *   `onDenylistError: 'allow'`). The client's own retries continue in the background: create it
@@ -243,12 +290,9 @@ export function createHttpRedisDenylist(
   return {
     async current(userId) {
       if (userId !== undefined && typeof userId !== 'string') optionError('userId must be a string')
-      if (userId === undefined) {
-        const [epoch] = await store.readCounters([keys.epoch])
-        return { userVersion: 0, epoch: epoch! }
-      }
-      const [epoch, version] = await store.readCounters([keys.epoch, keys.version(keyPart(userId))])
-      return { userVersion: version!, epoch: epoch! }
+      const versionKey = userId === undefined ? undefined : keys.version(keyPart(userId))
+      const { epoch, generation, userVersion } = await store.readCurrent(versionKey)
+      return { userVersion, epoch, generation: generation ?? (await store.createGeneration()) }
     },
     async check(claims) {
       validateClaims(claims)

@@ -38,12 +38,14 @@ export function keyPart(id: string): string {
 //   <prefix>{u:<user>}:d         device index: sorted set, member <sid>, score = expiry (ms)
 //   <prefix>{u:<user>}:e         device index: hash, <sid> → the entry (JSON)
 //   <prefix>{u:<user>}:r:<sid>   "1" while <sid> is revoked for <user> through the device index
-//   <prefix>epoch                the global epoch (INCR; no TTL)
+//   <prefix>{store}:epoch        the global epoch (INCR; no TTL)
+//   <prefix>{store}:generation   the store's generation (created once with SET NX; no TTL)
 // The user's counter and keep markers share a slot so that one script updates both atomically.
 // The session key is tagged by its own id, so revoking by id alone needs no user id. The device
 // index and its revocation markers share the user's slot too, so that one script enforces the
 // session cap and revokes the sessions it evicts, and a check reads the marker in the MGET of
-// the user's slot it sends anyway (no extra command, no extra round trip).
+// the user's slot it sends anyway (no extra command, no extra round trip). The epoch and the
+// generation share a slot, so that a check on a Cluster stays one MGET per slot group.
 export interface KeyLayout {
   session(sidPart: string): string
   version(userPart: string): string
@@ -54,6 +56,7 @@ export interface KeyLayout {
   deviceRevoked(userPart: string, sidPart: string): string
   deviceRevokedPrefix(userPart: string): string
   readonly epoch: string
+  readonly generation: string
   readonly channel: string
 }
 
@@ -66,7 +69,8 @@ export function keyLayout(prefix: string): KeyLayout {
     deviceEntries: (userPart) => `${prefix}{u:${userPart}}:e`,
     deviceRevoked: (userPart, sidPart) => `${prefix}{u:${userPart}}:r:${sidPart}`,
     deviceRevokedPrefix: (userPart) => `${prefix}{u:${userPart}}:r:`,
-    epoch: `${prefix}epoch`,
+    epoch: `${prefix}{store}:epoch`,
+    generation: `${prefix}{store}:generation`,
     channel: `${prefix}revocations`,
   }
 }
@@ -75,3 +79,8 @@ export function keyLayout(prefix: string): KeyLayout {
 // survives up to the new value: no concurrent check sees the new counter without the marker.
 export const KEEP_SCRIPT =
   "local v = redis.call('INCR', KEYS[1]) redis.call('SET', KEYS[2], v, 'PX', ARGV[1]) return v"
+
+// Creates the generation if there is none (SET NX), and answers the one in force: ours, or one
+// another instance created first.
+export const GENERATION_SCRIPT =
+  "if redis.call('SET', KEYS[1], ARGV[1], 'NX') then return ARGV[1] end return redis.call('GET', KEYS[1])"

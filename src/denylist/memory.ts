@@ -8,6 +8,7 @@
 import {
   evaluate,
   MAX_REVOCATION_TTL_SECONDS,
+  newGeneration,
   optionError,
   requireId,
   ttlMs,
@@ -25,8 +26,9 @@ export interface MemoryDenylistOptions {
 
 /**
  * A denylist held in this process: for tests, demos and single-process apps. Every instance of
- * the app must share the same object; revocations are lost when the process exits (sessions
- * stamped with a version above zero are then refused, see the README).
+ * the app must share the same object; revocations are lost when the process exits, and so every
+ * session stamped by it is refused by the next one (`store-reset`: each instance has its own
+ * generation, drawn on first use).
  *
  * @param options - `now`: the clock for revocation TTLs.
  * @returns A {@link Denylist} with a {@link DeviceIndex}.
@@ -45,6 +47,8 @@ export function createMemoryDenylist(options: MemoryDenylistOptions = {}): Denyl
   const devices = createMemoryDevices(now)
   let epoch = 0
   let writes = 0
+  // Drawn on first use, not here: Workers forbid randomness at module scope.
+  let generation: string | undefined
 
   // Expired entries are dropped when read, and all of them every 1024 writes, so memory follows
   // the number of live revocations.
@@ -63,7 +67,12 @@ export function createMemoryDenylist(options: MemoryDenylistOptions = {}): Denyl
   return {
     async current(userId) {
       if (userId !== undefined && typeof userId !== 'string') optionError('userId must be a string')
-      return { userVersion: userId === undefined ? 0 : (versions.get(userId) ?? 0), epoch }
+      generation ??= newGeneration()
+      return {
+        userVersion: userId === undefined ? 0 : (versions.get(userId) ?? 0),
+        epoch,
+        generation,
+      }
     },
     async check(claims) {
       validateClaims(claims)
@@ -76,6 +85,7 @@ export function createMemoryDenylist(options: MemoryDenylistOptions = {}): Denyl
         userVersion: claims.userId === undefined ? 0 : (versions.get(claims.userId) ?? 0),
         keptUntil: keep !== undefined && live(keep.expiresAtMs) ? keep.version : undefined,
         epoch,
+        generation,
       })
     },
     async revokeSession(sessionId, ttlSeconds) {

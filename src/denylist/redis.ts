@@ -12,6 +12,7 @@ import {
   boundedInteger,
   evaluate,
   MAX_REVOCATION_TTL_SECONDS,
+  newGeneration,
   optionError,
   requireId,
   ttlMs,
@@ -21,9 +22,23 @@ import {
   type Snapshot,
 } from './contract.js'
 import type { DeviceIndex } from './devices.js'
-import { keyLayout, keyPart, KEEP_SCRIPT, PREFIX, type KeyLayout } from './keys.js'
+import {
+  GENERATION_SCRIPT,
+  keyLayout,
+  keyPart,
+  KEEP_SCRIPT,
+  PREFIX,
+  type KeyLayout,
+} from './keys.js'
 import { createRedisDevices } from './redis-devices.js'
-import { incremented, mgetReply, parseCounter, storedCounter } from './replies.js'
+import {
+  incremented,
+  mgetReply,
+  parseCounter,
+  parseGeneration,
+  storedCounter,
+  storedGeneration,
+} from './replies.js'
 
 // --- Types ---
 
@@ -35,10 +50,20 @@ export interface RedisDenylistOptions {
    */
   prefix?: string
   /**
-   * Longest wait for Redis per call, including waiting for a connection, in ms (1 to 60000).
-   * Default 100. A read that times out fails closed; a revoke that times out rejects.
+   * Longest wait for Redis per command, in ms (1 to 60000). Default 100. A read that times out
+   * fails closed; a revoke that times out rejects. Waiting for a connection that is down counts
+   * against it too.
    */
   timeoutMs?: number
+  /**
+   * Longest wait for a connection being established, in ms (1 to 60000), before `timeoutMs`
+   * starts for the command: the first call on a fresh client (a cold start: TCP and TLS to a
+   * managed Redis take 50-300 ms), or the reconnection of a connection that dropped. Default
+   * 3000. Shared by every call waiting on the same attempt; once an attempt fails (connection
+   * refused) or overruns this budget, calls wait at most `timeoutMs` until a connection is ready
+   * again.
+   */
+  connectTimeoutMs?: number
   /**
    * Answer repeated checks of a session from a local cache for up to this many ms (1 to 60000).
    * Another instance's revocation clears the entry at once through pub/sub; if a message is lost
@@ -71,9 +96,12 @@ export interface RedisDenylist extends Denylist, DeviceIndex {
 
 const noop = () => {}
 
+const DEFAULT_CONNECT_TIMEOUT_MS = 3000
+
 interface RedisConfig {
   readonly prefix: string
   readonly timeoutMs: number
+  readonly connectTimeoutMs: number
   /** 0: no local cache. */
   readonly cacheTtlMs: number
   readonly cacheMaxEntries: number
@@ -88,6 +116,11 @@ function checkOptions(client: RedisDenylistClient, options: RedisDenylistOptions
     optionError('prefix must be 1 to 64 printable ASCII characters without spaces or braces')
   }
   const timeoutMs = boundedInteger('timeoutMs', options.timeoutMs ?? 100, { min: 1, max: 60_000 })
+  const connectTimeoutMs = boundedInteger(
+    'connectTimeoutMs',
+    options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    { min: 1, max: 60_000 },
+  )
   const cacheTtlMs =
     options.cacheTtlMs === undefined
       ? 0
@@ -113,7 +146,7 @@ function checkOptions(client: RedisDenylistClient, options: RedisDenylistOptions
   }
   const clock = options.now ?? (() => performance.now())
   if (typeof clock !== 'function') optionError('now must be a function')
-  return { prefix, timeoutMs, cacheTtlMs, cacheMaxEntries, clock }
+  return { prefix, timeoutMs, connectTimeoutMs, cacheTtlMs, cacheMaxEntries, clock }
 }
 
 // --- Reads and writes ---
@@ -122,6 +155,8 @@ interface Store {
   readonly caller: Caller
   readKeys(groups: readonly (readonly string[])[]): Promise<(string | null)[]>
   readSnapshot(sidPart: string, userPart: string | undefined): Promise<Snapshot>
+  /** Creates the generation if there is none, and answers the one in force. */
+  createGeneration(): Promise<string>
   /** A confirmed write that changes what checks answer: the caches are told afterwards. */
   write<R>(message: string, send: () => Promise<unknown>, parse: (reply: unknown) => R): Promise<R>
   /** Drops this instance's cached answers for `message` and tells the other instances. */
@@ -159,7 +194,7 @@ function createStore({
   }
 
   async function readSnapshot(sidPart: string, userPart: string | undefined): Promise<Snapshot> {
-    const groups = [[keys.session(sidPart)], [keys.epoch]]
+    const groups = [[keys.session(sidPart)], [keys.epoch, keys.generation]]
     // The device index's revocation marker rides in the MGET of the user's slot: no extra command.
     if (userPart !== undefined)
       groups.push([
@@ -169,19 +204,39 @@ function createStore({
       ])
     const values = await readKeys(groups)
     try {
+      const revoked = values[0] !== null
       const epoch = storedCounter(values[1] ?? null)
+      const generation = storedGeneration(values[2] ?? null)
       if (userPart === undefined)
-        return { revoked: values[0] !== null, userVersion: 0, keptUntil: undefined, epoch }
-      const kept = values[3] ?? null
+        return { revoked, userVersion: 0, keptUntil: undefined, epoch, generation }
+      const kept = values[4] ?? null
       return {
-        revoked: values[0] !== null || (values[4] ?? null) !== null,
+        revoked: revoked || (values[5] ?? null) !== null,
         epoch,
-        userVersion: storedCounter(values[2] ?? null),
+        generation,
+        userVersion: storedCounter(values[3] ?? null),
         keptUntil: kept === null ? undefined : storedCounter(kept),
       }
     } catch (cause) {
-      throw unavailable('Redis holds a malformed revocation counter', cause)
+      throw unavailable('Redis holds a malformed revocation counter or generation', cause)
     }
+  }
+
+  // None: a store never used, or one that lost its data. Created once (SET NX; a concurrent
+  // creator wins and its value is answered); then other instances drop cached answers that carry
+  // the old one.
+  async function createGeneration(): Promise<string> {
+    const generation = await caller.call(
+      () => client.eval(GENERATION_SCRIPT, 1, keys.generation, newGeneration()),
+      (reply) => {
+        const value = storedGeneration(reply)
+        if (value === undefined) throw new TypeError('the generation script answered nothing')
+        return value
+      },
+    )
+    cache?.invalidate('e:')
+    await announce('e:')
+    return generation
   }
 
   // Tells the other instances to drop cached answers. Published only after the write is
@@ -212,7 +267,7 @@ function createStore({
     await announce(message)
   }
 
-  return { caller, readKeys, readSnapshot, write, notify }
+  return { caller, readKeys, readSnapshot, createGeneration, write, notify }
 }
 
 /** A check's snapshot: from the local cache when it holds a fresh one, else from Redis. */
@@ -241,10 +296,13 @@ const expectOk = (reply: unknown) => {
  * (cachet imports no Redis package: install `ioredis` yourself).
  *
  * - A check is one round trip: one `MGET` on a single server; on a Cluster, one `MGET` per hash
- *   slot involved (the session's, the user's, the epoch's), sent at once.
+ *   slot involved (the session's, the user's, the epoch and generation's), sent at once.
+ * - A random store generation, created once with `SET NX`, is stamped into sessions: after Redis
+ *   lost its data, sessions stamped before are refused (`store-reset`) whatever the counters say.
  * - Revocations are confirmed writes: `SET … PX`, `INCR`, or a script updating the user's counter
  *   and keep marker atomically; then a `PUBLISH` so that other instances drop cached answers.
- * - Every call settles within `timeoutMs`; on failure it rejects with `ERR_DENYLIST_UNAVAILABLE`
+ * - Every call settles within `timeoutMs` (plus `connectTimeoutMs` while a connection is being
+ *   established); on failure it rejects with `ERR_DENYLIST_UNAVAILABLE`
  *   (`createSessions` then reads the session as revoked, reason `denylist-unavailable`, unless
  *   `onDenylistError: 'allow'`). No command enters ioredis's offline queue. The denylist recovers
  *   by itself when the client reconnects.
@@ -273,7 +331,12 @@ export function createRedisDenylist(
 ): RedisDenylist {
   const config = checkOptions(client, options)
   const keys = keyLayout(config.prefix)
-  const caller = createCaller(client, config.timeoutMs, () => performance.now())
+  const caller = createCaller({
+    client,
+    timeoutMs: config.timeoutMs,
+    connectTimeoutMs: config.connectTimeoutMs,
+    clock: () => performance.now(),
+  })
   const cache =
     config.cacheTtlMs === 0
       ? undefined
@@ -291,12 +354,12 @@ export function createRedisDenylist(
   return {
     async current(userId) {
       if (userId !== undefined && typeof userId !== 'string') optionError('userId must be a string')
-      if (userId === undefined) {
-        const [epoch] = await store.readKeys([[keys.epoch]])
-        return { userVersion: 0, epoch: parseCounter(epoch) }
-      }
-      const [epoch, version] = await store.readKeys([[keys.epoch], [keys.version(keyPart(userId))]])
-      return { userVersion: parseCounter(version), epoch: parseCounter(epoch) }
+      const groups = [[keys.epoch, keys.generation]]
+      if (userId !== undefined) groups.push([keys.version(keyPart(userId))])
+      const [epoch, stored, version] = await store.readKeys(groups)
+      const counters = { userVersion: parseCounter(version), epoch: parseCounter(epoch) }
+      const generation = parseGeneration(stored) ?? (await store.createGeneration())
+      return { ...counters, generation }
     },
     async check(claims) {
       validateClaims(claims)

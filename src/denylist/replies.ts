@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isCounter, unavailable } from './contract.js'
+import { GENERATION, isCounter, unavailable } from './contract.js'
 
 const DECIMAL = /^(?:0|[1-9][0-9]{0,15})$/
 
@@ -39,6 +39,13 @@ export function incremented(value: unknown): number {
   return n
 }
 
+/** A generation read with MGET: absent is undefined; anything but a short token is garbage. */
+export function storedGeneration(value: unknown): string | undefined {
+  if (value === null) return undefined
+  if (typeof value === 'string' && GENERATION.test(value)) return value
+  throw new TypeError('the generation is not a short token')
+}
+
 export function mgetReply(value: unknown, length: number): (string | null)[] {
   if (!Array.isArray(value) || value.length !== length)
     throw new TypeError('MGET answered a wrong shape')
@@ -49,9 +56,18 @@ export function mgetReply(value: unknown, length: number): (string | null)[] {
 
 /** A counter read outside a check: a malformed one is an unavailable store. */
 export function parseCounter(value: string | null | undefined): number {
+  return parsed(() => storedCounter(value ?? null))
+}
+
+/** A generation read outside a check: a malformed one is an unavailable store. */
+export function parseGeneration(value: string | null | undefined): string | undefined {
+  return parsed(() => storedGeneration(value ?? null))
+}
+
+function parsed<R>(read: () => R): R {
   try {
-    return storedCounter(value ?? null)
+    return read()
   } catch (cause) {
-    throw unavailable('Redis holds a malformed revocation counter', cause)
+    throw unavailable('Redis holds a malformed revocation counter or generation', cause)
   }
 }

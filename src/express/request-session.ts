@@ -10,7 +10,7 @@
  */
 
 import { SessionError } from '../errors.js'
-import type { Session } from '../session/index.js'
+import type { DestroyOptions, Session } from '../session/index.js'
 import type { RequestCookie } from './cookie.js'
 import type { NodeRequest, RequestSession, SessionCallback } from './types.js'
 
@@ -270,8 +270,8 @@ export class SessionHandle {
       this.report('regenerate() after the response headers were sent: the cookie was not replaced')
   }
 
-  async #destroy(): Promise<void> {
-    const pending = this.core.destroy()
+  async #destroy(options?: DestroyOptions): Promise<void> {
+    const pending = this.core.destroy(options)
     clear(this.store)
     this.#markSealed()
     this.#destroyed = true
@@ -298,11 +298,17 @@ export class SessionHandle {
         this.enqueue(() => this.#regenerate()),
         callback,
       ),
-    destroy: (callback?: SessionCallback) =>
-      settle(
-        this.enqueue(() => this.#destroy()),
-        callback,
-      ),
+    // express-session's destroy(callback), plus cachet's destroy({ everywhere }) (a promise).
+    destroy: (arg?: SessionCallback | DestroyOptions) =>
+      typeof arg === 'function'
+        ? settle(
+            this.enqueue(() => this.#destroy()),
+            arg,
+          )
+        : settle(
+            this.enqueue(() => this.#destroy(arg)),
+            undefined,
+          ),
     save: (callback?: SessionCallback) =>
       settle(
         this.enqueue(() => this.#save()),

@@ -6,7 +6,7 @@
  */
 
 import type { RequestCookie } from './cookie.js'
-import type { RejectReason, SessionState } from '../session/index.js'
+import type { DestroyOptions, RejectReason, SessionState } from '../session/index.js'
 
 /**
  * The shape of `req.session`'s data. Empty here: augment it, as with express-session.
@@ -50,10 +50,13 @@ export interface SessionControls {
   regenerate(callback: SessionCallback): void
   /**
    * Ends the session: clears the cookie and, with a denylist, revokes the id so that copies of
-   * the cookie stop working. `req.session` is then undefined, as with express-session.
-   * @throws `ERR_DENYLIST_UNAVAILABLE` when the revocation was not stored (the cookie is still cleared).
+   * the cookie stop working (`{ everywhere: true }`: every session of its user). `req.session` is
+   * then undefined, as with express-session. A session whose revocation check failed is revoked
+   * by the id and user its cookie decoded to, or the call fails: it never succeeds without revoking.
+   * @throws `ERR_DENYLIST_UNAVAILABLE` when the revocation was not stored (the cookie is still
+   *   cleared: tell the user the sign-out did not reach the server).
    */
-  destroy(): Promise<void>
+  destroy(options?: DestroyOptions): Promise<void>
   destroy(callback: SessionCallback): void
   /**
    * Seals the data now. Optional: unsaved changes are saved before the response headers go out.

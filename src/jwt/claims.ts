@@ -1,6 +1,6 @@
 /**
  * JWT session claims: the claims a verified token must carry (`sid`, `sub`, `iat`, `exp`,
- * `auth_time`, `ls`, `uv`, `ep`, `rc`, `data`) and their checks beyond what jose verifies.
+ * `auth_time`, `ls`, `uv`, `ep`, `gen`, `rc`, `data`) and their checks beyond what jose verifies.
  *
  * @module
  */
@@ -31,11 +31,16 @@ export interface SessionTokenClaims {
   readonly epoch: number | undefined
   /** `rc`: when the session last passed a revocation check, with `recheckSeconds`. */
   readonly checkedAtMs: number | undefined
+  /** `gen`: the revocation store's generation, with a denylist. */
+  readonly generation: string | undefined
   /** The `kid` of the key that verified the token. */
   readonly kid: string
   /** Every verified claim, as sent. */
   readonly payload: JWTPayload
 }
+
+// A revocation store generation (cachet/denylist): a short base64url token.
+const GENERATION = /^[A-Za-z0-9_-]{1,64}$/
 
 /** The limits a token's times are checked against. */
 export interface ClaimRules {
@@ -75,6 +80,7 @@ export function parseClaims(payload: JWTPayload, params: ClaimRules): ParsedClai
     uv,
     ep,
     rc,
+    gen,
   } = payload as Record<string, unknown>
   if (!isSessionId(sid)) return undefined
   if (sub !== undefined && (typeof sub !== 'string' || sub.length === 0)) return undefined
@@ -89,6 +95,7 @@ export function parseClaims(payload: JWTPayload, params: ClaimRules): ParsedClai
   if ((uv !== undefined && !isCounter(uv)) || (ep !== undefined && !isCounter(ep))) return undefined
   // A check happens within the session (after the login) and before the token carrying it.
   if (rc !== undefined && (!isSeconds(rc) || rc < createdAt || rc > iat)) return undefined
+  if (gen !== undefined && (typeof gen !== 'string' || !GENERATION.test(gen))) return undefined
   if (!Object.hasOwn(payload, 'data')) return undefined
   let data: unknown
   try {
@@ -107,6 +114,7 @@ export function parseClaims(payload: JWTPayload, params: ClaimRules): ParsedClai
     userVersion: uv,
     epoch: ep,
     checkedAtMs: rc === undefined ? undefined : rc * 1000,
+    generation: gen,
     data,
   }
 }

@@ -11,9 +11,9 @@
  * session only what the client and every verifier may see; use the sealed cookie otherwise.
  *
  * Claims: `iss`, `aud`, `sub` (user id), `sid` (session id), `iat`, `exp`, `auth_time` (session
- * creation), `ls` (last seen, only when it differs from `iat`), `uv`/`ep` (revocation user
- * version and epoch, with a denylist), `rc` (last revocation check, with `recheckSeconds`) and
- * `data` (the session data). Header: `alg`, `kid`, `typ`.
+ * creation), `ls` (last seen, only when it differs from `iat`), `uv`/`ep`/`gen` (revocation user
+ * version, epoch and store generation, with a denylist), `rc` (last revocation check, with
+ * `recheckSeconds`) and `data` (the session data). Header: `alg`, `kid`, `typ`.
  * Times are NumericDates (RFC 7519 §2): whole seconds, so a JWT session ends up to one second
  * before the millisecond the sealed cookie would.
  *

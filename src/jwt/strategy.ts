@@ -78,6 +78,7 @@ function claimsOf(
   if (envelope.epoch !== undefined) claims.ep = envelope.epoch
   // Whole seconds, rounded down: the window then ends early, never late.
   if (envelope.checkedAtMs !== undefined) claims.rc = Math.floor(envelope.checkedAtMs / 1000)
+  if (envelope.generation !== undefined) claims.gen = envelope.generation
   claims.data = envelope.data
   return claims
 }

@@ -179,11 +179,14 @@ export async function liveEntries(
   nowMs: number,
 ): Promise<{ live: DeviceRecord[]; revoked: DeviceRecord[] }> {
   const entries = await index.listSessions(userId, { nowMs })
+  // The index lives in the store it lists: its entries were recorded under the store's current
+  // generation (a store that lost its data lost its index too, issue 9.2).
+  const { generation } = await index.current(undefined)
   const statuses = await Promise.all(
     entries.map((e) =>
       checkRevocation(
         index,
-        { sessionId: e.sessionId, userId, userVersion: e.userVersion, epoch: e.epoch },
+        { sessionId: e.sessionId, userId, userVersion: e.userVersion, epoch: e.epoch, generation },
         'allow',
       ),
     ),

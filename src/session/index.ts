@@ -18,6 +18,7 @@ export type {
   AnonymousSession,
   DeviceSession,
   FallbackResult,
+  DestroyOptions,
   ReadOptions,
   RejectDetail,
   RejectReason,

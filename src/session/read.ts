@@ -120,18 +120,38 @@ function checkedRecently<T>(
   )
 }
 
-// After decoding: idle timeout, schema, revocation. Returns the data and whether a check passed
-// that recheckSeconds counts (a new window), or why the session is refused.
+/**
+ * The policy in force, applied to a decoded session whatever it was issued under: not from the
+ * future (beyond the clock skew), absolute lifetime `createdAt + maxAgeSeconds` of today's
+ * settings (a cookie sealed under a longer one ends then, so a revocation entry kept for
+ * maxAgeSeconds + skew outlives every cookie it can reject), and today's idle timeout. Returns the
+ * expiry in force, or why the session is refused.
+ */
+function policyOf<T>(
+  settings: SessionSettings<T>,
+  decoded: { readonly envelope: SessionEnvelope; readonly expiresAtMs: number },
+  nowMs: number,
+): number | RejectReason {
+  const { envelope } = decoded
+  const { idleSeconds, maxAgeSeconds, skewSeconds } = settings
+  const latestMs = nowMs + skewSeconds * 1000
+  if (envelope.createdAtMs > latestMs || envelope.lastSeenMs > latestMs) return 'future-dated'
+  const expiresAtMs = Math.min(decoded.expiresAtMs, envelope.createdAtMs + maxAgeSeconds * 1000)
+  if (nowMs >= expiresAtMs) return 'expired'
+  // Idle timeout: valid while now < lastSeen + idle (the same exclusive bound as expiry).
+  if (idleSeconds !== undefined && nowMs >= envelope.lastSeenMs + idleSeconds * 1000)
+    return 'idle-timeout'
+  return expiresAtMs
+}
+
+// After the policy: schema, revocation. Returns the data and whether a check passed that
+// recheckSeconds counts (a new window), or why the session is refused.
 async function admit<T>(
   settings: SessionSettings<T>,
   envelope: SessionEnvelope,
   nowMs: number,
 ): Promise<{ readonly data: T; readonly rechecked: boolean } | RejectReason> {
-  const { idleSeconds, denylist } = settings
-  // Idle timeout: valid while now < lastSeen + idle (the same exclusive bound as expiry).
-  if (idleSeconds !== undefined && nowMs >= envelope.lastSeenMs + idleSeconds * 1000) {
-    return 'idle-timeout'
-  }
+  const { denylist } = settings
   const checked = await validate(settings.schema, envelope.data)
   if (!checked.ok) return 'schema'
   let rechecked = false
@@ -171,9 +191,19 @@ export async function readSession<T>(request: ReadRequest<T>): Promise<SessionIm
   const nowMs = settings.now()
   const decoded = await decodeOne(settings, credential.values, nowMs)
   if (!('ok' in decoded)) return rejected(decoded.reason, decoded.detail)
-  const { envelope, expiresAtMs, stale } = decoded
+  const { envelope, stale } = decoded
+  const expiresAtMs = policyOf(settings, decoded, nowMs)
+  if (typeof expiresAtMs === 'string') return rejected(expiresAtMs)
   const admitted = await admit(settings, envelope, nowMs)
-  if (typeof admitted === 'string') return rejected(admitted)
+  if (typeof admitted === 'string') {
+    const refused = rejected(admitted)
+    // The check failed, not the cookie: a logout in this request must revoke what it decoded.
+    if (admitted === 'denylist-unavailable') {
+      const { sessionId: id, userId } = envelope
+      refused.keepUnverified({ id, userId, expiresAtMs })
+    }
+    return refused
+  }
   // A successful check starts a new window, measured from before the check.
   const { rechecked } = admitted
   session.activate(

@@ -18,6 +18,9 @@ const STATE_OF: { readonly [R in RejectReason]: RejectedState } = {
   'session-revoked': 'revoked',
   'user-revoked': 'revoked',
   'epoch-revoked': 'revoked',
+  // The store lost its data since the session was stamped: its revocations are unknown.
+  'store-reset': 'revoked',
+  'future-dated': 'invalid',
   // Fail-closed: the denylist could not vouch for the session, so it is treated as revoked.
   'denylist-unavailable': 'revoked',
 }

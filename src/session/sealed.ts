@@ -12,7 +12,7 @@ import type { DecodeResult, SessionEnvelope, SessionStrategy, StrategyContext } 
 import type { RejectReason } from './types.js'
 
 // Compact claim names inside the seal: i id, c created, l last seen, u user, v user version,
-// p epoch, r revocation last checked (recheckSeconds), d data.
+// p epoch, g store generation, r revocation last checked (recheckSeconds), d data.
 
 /** The sealed-cookie strategy (the default of `createSessions`). */
 export function sealedStrategy(context: StrategyContext): SessionStrategy {
@@ -29,6 +29,7 @@ export function sealedStrategy(context: StrategyContext): SessionStrategy {
       if (envelope.userVersion !== undefined) claims.v = envelope.userVersion
       if (envelope.epoch !== undefined) claims.p = envelope.epoch
       if (envelope.checkedAtMs !== undefined) claims.r = envelope.checkedAtMs
+      if (envelope.generation !== undefined) claims.g = envelope.generation
       claims.d = envelope.data
       return seal(claims, { keys, purpose, backend, expiresAtMs, now: () => nowMs })
     },
@@ -76,6 +77,7 @@ function claimsOf(opened: Opened, currentKid: string): DecodeResult {
     (c.v !== undefined && !Number.isSafeInteger(c.v)) ||
     (c.p !== undefined && !Number.isSafeInteger(c.p)) ||
     (c.r !== undefined && !Number.isSafeInteger(c.r)) ||
+    (c.g !== undefined && typeof c.g !== 'string') ||
     !('d' in c)
   ) {
     return { ok: false, reason: 'invalid' }
@@ -88,6 +90,7 @@ function claimsOf(opened: Opened, currentKid: string): DecodeResult {
     userVersion: c.v as number | undefined,
     epoch: c.p as number | undefined,
     checkedAtMs: c.r as number | undefined,
+    generation: c.g,
     data: c.d,
   }
   return { ok: true, envelope, expiresAtMs: opened.expiresAtMs, stale: opened.kid !== currentKid }

@@ -21,7 +21,14 @@ import { isSessionId, newSessionId } from './ids.js'
 import type { SessionSettings } from './options.js'
 import { stateOf } from './reasons.js'
 import type { SessionEnvelope } from './strategy.js'
-import type { RejectReason, Session, SessionState, SessionWriter } from './types.js'
+import type { DestroyOptions, RejectReason, Session, SessionState, SessionWriter } from './types.js'
+
+/** A session to revoke: its id, user and absolute expiry. */
+export interface Revocable {
+  readonly id: string
+  readonly userId: string | undefined
+  readonly expiresAtMs: number
+}
 
 /** Where the request's credential came from. */
 export type CredentialSource = 'cookie' | 'bearer' | undefined
@@ -114,6 +121,7 @@ type Snapshot<T> = Pick<
   readonly userVersion: number | undefined
   readonly epoch: number | undefined
   readonly checkedAtMs: number | undefined
+  readonly generation: string | undefined
 }
 
 /** A session that ends (regenerate, destroy, a switch of user). */
@@ -144,6 +152,10 @@ export class SessionImpl<T> {
   #userVersion: number | undefined = undefined
   #epoch: number | undefined = undefined
   #checkedAtMs: number | undefined = undefined
+  #generation: string | undefined = undefined
+  // What a cookie whose revocation check failed (`denylist-unavailable`) decoded to: not data the
+  // app may use, but what destroy() and regenerate() must revoke.
+  #unverified: Revocable | undefined = undefined
 
   constructor(parts: SessionParts<T>) {
     this.#settings = parts.settings
@@ -222,6 +234,15 @@ export class SessionImpl<T> {
     this.#pushAtRead([...this.writes, ...clearOld])
   }
 
+  /**
+   * Remembers what a cookie decoded to when its revocation check failed, so that a logout in this
+   * request revokes it (or rejects) instead of resolving with nothing revoked.
+   */
+  keepUnverified(decoded: Revocable): this {
+    this.#unverified = decoded
+    return this
+  }
+
   /** Fills the session from a decoded envelope whose data passed the schema. */
   activate(envelope: SessionEnvelope, data: T, expiresAtMs: number): this {
     this.state = 'active'
@@ -234,6 +255,7 @@ export class SessionImpl<T> {
     this.#userVersion = envelope.userVersion
     this.#epoch = envelope.epoch
     this.#checkedAtMs = envelope.checkedAtMs
+    this.#generation = envelope.generation
     this.expiresAtMs = expiresAtMs
     return this
   }
@@ -333,6 +355,7 @@ export class SessionImpl<T> {
       userVersion: this.#userVersion,
       epoch: this.#epoch,
       checkedAtMs: this.#checkedAtMs,
+      generation: this.#generation,
       data: this.data,
     }
     const token = await this.#settings.strategy.encode(envelope, expiresAtMs, nowMs)
@@ -404,6 +427,7 @@ export class SessionImpl<T> {
     this.#epoch = versions?.epoch
     // The versions were just read: as good as a check, for recheckSeconds.
     this.#checkedAtMs = versions && this.#settings.recheckMs !== undefined ? nowMs : undefined
+    this.#generation = versions?.generation
     // Another user never inherits a session id the client already holds (session fixation,
     // OWASP ASVS V3.2.1), even if the app forgot regenerate().
     if (switchesUser) this.id = this.#newId()
@@ -414,7 +438,7 @@ export class SessionImpl<T> {
     if (this.state === 'destroyed') {
       throw new SessionError('ERR_SESSION_STATE', 'regenerate() after destroy()')
     }
-    const old = this.#activeId()
+    const old = this.#revocable()
     this.state = 'new'
     this.reason = undefined
     this.id = this.#newId()
@@ -422,29 +446,39 @@ export class SessionImpl<T> {
     this.userId = undefined
     this.expiresAtMs = this.createdAtMs = this.#lastSeenMs = undefined
     this.#userVersion = this.#epoch = this.#checkedAtMs = undefined
+    this.#userVersion = this.#epoch = this.#generation = this.#unverified = undefined
     this.token = undefined
     this.#push(this.#settings.cookie.clear(this.#present))
     if (old) await this.#revoke(old)
   }
 
-  async destroy(): Promise<void> {
+  async destroy(options: DestroyOptions = {}): Promise<void> {
     this.#writer?.guard?.()
-    const old = this.#activeId()
+    if (typeof options !== 'object' || options === null)
+      throw new SessionError('ERR_SESSION_OPTIONS', 'destroy() options must be an object')
+    const everywhere = options.everywhere === true
+    if (everywhere && !this.#settings.denylist)
+      throw new SessionError('ERR_SESSION_OPTIONS', 'destroy({ everywhere }) needs a denylist')
+    const old = this.#revocable()
     this.state = 'destroyed'
     this.data = {}
     this.userId = undefined
     this.expiresAtMs = this.createdAtMs = this.#lastSeenMs = undefined
+    this.#unverified = undefined
     this.token = undefined
     // Clear the plain name even if the request did not send it (a parallel response may set it).
     const cookie = this.#settings.cookie
     this.#push(cookie.clear([...new Set([cookie.name, ...this.#present])]))
-    if (old) await this.#revoke(old)
+    if (!old) return
+    if (everywhere && old.userId !== undefined) await this.#revokeUser(old.userId)
+    else await this.#revoke(old)
   }
 
-  #activeId(): Ended | undefined {
-    return this.state === 'active'
-      ? { id: this.id, expiresAtMs: this.expiresAtMs!, userId: this.userId }
-      : undefined
+  /** The session destroy() and regenerate() revoke: this one, or the one its cookie decoded to. */
+  #revocable(): Ended | undefined {
+    if (this.state === 'active')
+      return { id: this.id, expiresAtMs: this.expiresAtMs!, userId: this.userId }
+    return this.#unverified
   }
 
   // The id goes on the denylist; with the device index, the entry goes too (in parallel: both
@@ -465,6 +499,12 @@ export class SessionImpl<T> {
     ])
   }
 
+  async #revokeUser(userId: string): Promise<void> {
+    const denylist = this.#settings.denylist
+    if (!denylist) return
+    await denylistCall(() => denylist.revokeUser(userId))
+  }
+
   #snapshot(): Snapshot<T> {
     const { state, reason, id, data, userId, createdAtMs, expiresAtMs } = this
     return {
@@ -478,6 +518,7 @@ export class SessionImpl<T> {
       userVersion: this.#userVersion,
       epoch: this.#epoch,
       checkedAtMs: this.#checkedAtMs,
+      generation: this.#generation,
     }
   }
 
@@ -492,5 +533,6 @@ export class SessionImpl<T> {
     this.#userVersion = previous.userVersion
     this.#epoch = previous.epoch
     this.#checkedAtMs = previous.checkedAtMs
+    this.#generation = previous.generation
   }
 }

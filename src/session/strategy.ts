@@ -24,6 +24,8 @@ export interface SessionEnvelope {
    * without `recheckSeconds`.
    */
   readonly checkedAtMs?: number | undefined
+  /** The denylist's store generation; absent or undefined without a denylist. */
+  readonly generation?: string | undefined
   readonly data: unknown
 }
 

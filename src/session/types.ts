@@ -28,6 +28,13 @@ export type RejectReason =
   | 'user-revoked'
   /** Every session was revoked. */
   | 'epoch-revoked'
+  /**
+   * The revocation store lost its data since the session was created (a restart without
+   * persistence, a flush, a new memory denylist): its revocations are unknown, so it is refused.
+   */
+  | 'store-reset'
+  /** Created or last seen later than now plus `clockSkewSeconds`: forged or a clock far off. */
+  | 'future-dated'
   /** The denylist could not be asked (fail-closed default). */
   | 'denylist-unavailable'
   /**
@@ -88,7 +95,16 @@ export interface SessionBase<T> {
    * the cookie stop working too. Terminal: a later `save()` throws.
    * @throws `ERR_DENYLIST_UNAVAILABLE` when the revocation was not stored (the cookie is still cleared).
    */
-  destroy(): Promise<void>
+  destroy(options?: DestroyOptions): Promise<void>
+}
+
+/** Options of `session.destroy()`. */
+export interface DestroyOptions {
+  /**
+   * "Sign out everywhere": revoke every session of this session's user created until now, not
+   * only this one (needs a denylist). A session without a user revokes only itself.
+   */
+  readonly everywhere?: boolean
 }
 
 /** A session with valid data. */

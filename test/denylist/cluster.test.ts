@@ -56,6 +56,13 @@ describe('Redis denylist, Cluster (three masters)', () => {
     )
     expect(new Set(slots).size).toBe(1)
     expect(await admin0Exists(admins, `${prefix}{u:alice}:r:s1`)).toBe(true)
+    // The epoch and the generation share a slot too: a check stays one MGET per slot group.
+    const store = await Promise.all(
+      [`${prefix}{store}:epoch`, `${prefix}{store}:generation`].map((k) =>
+        admins[0]!.cluster('KEYSLOT', k),
+      ),
+    )
+    expect(new Set(store).size).toBe(1)
     const check = await commandsOf(admins, () =>
       d.check({ sessionId: 's1', userId: 'alice', userVersion: 0, epoch: 0 }),
     )

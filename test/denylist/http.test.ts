@@ -185,6 +185,14 @@ describe('HTTP Redis denylist (@upstash/redis)', () => {
       expect(requests).toHaveLength(1)
       expect(requests[0]!.commands.map((c) => c[0]!.toLowerCase())).toEqual(['mget'])
     }
+    // The first current() on an empty store also creates the generation (the SET NX script
+    // through EVAL) and tells Node instances; every later one is one MGET.
+    const first = await requestsOf(() => d.current('alice'))
+    expect(first.map((r) => r.commands.map((c) => c[0]!.toLowerCase()))).toEqual([
+      ['mget'],
+      ['eval'],
+      ['publish'],
+    ])
     const current = await requestsOf(() => d.current('alice'))
     expect(current.map((r) => r.commands.map((c) => c[0]!.toLowerCase()))).toEqual([['mget']])
   })
@@ -228,17 +236,20 @@ describe('HTTP Redis denylist (@upstash/redis)', () => {
 
   test('garbage in Redis fails closed: reads and current() reject, sessions read as unavailable', async () => {
     // Values that no spelling of a counter produces, raw or through the client's JSON decoding.
-    const garbage = ['abc', '-1', '1.5', '99999999999999999999', '', 'true', '[1]', '{}']
+    const garbage = ['abc', '-1', '1.5', '99999999999999999999', '', 'true', '[1]', '{}', 'a b']
     for (const value of garbage) {
-      for (const where of ['version', 'epoch', 'keep'] as const) {
+      for (const where of ['version', 'epoch', 'keep', 'generation'] as const) {
+        // Any short token is a valid generation (another writer's): only the others are garbage.
+        if (where === 'generation' && /^[A-Za-z0-9_-]{1,64}$/.test(value)) continue
         const prefix = freshPrefix()
         const d = httpDenylist({ prefix })
         const a = app(d)
         const { cookie, id } = await login(a, 'alice')
         const key = {
           version: `${prefix}{u:alice}:v`,
-          epoch: `${prefix}epoch`,
+          epoch: `${prefix}{store}:epoch`,
           keep: `${prefix}{u:alice}:k:${id}`,
+          generation: `${prefix}{store}:generation`,
         }[where]
         await admin.set(key, value)
         await rejectsWith(
@@ -312,19 +323,26 @@ describe('an ioredis app and an HTTP (edge) app share one Redis', () => {
       await d.revokeUser('alice', { exceptSessionId: 'sid3', ttlSeconds: 600 })
       await d.revokeUser('é')
       await d.revokeAll()
+      await d.current(undefined)
     }
     const dump = async (prefix: string) => {
       const keys = (await admin.keys(`${prefix}*`)).sort()
       return Promise.all(
-        keys.map(async (key) => ({
-          key: key.slice(prefix.length),
-          value: await admin.get(key),
-          ttl: Math.round((await admin.pttl(key)) / 10_000),
-        })),
+        keys.map(async (key) => {
+          const value = await admin.get(key)
+          const name = key.slice(prefix.length)
+          return {
+            key: name,
+            // The generation is random: its shape is compared, not its value.
+            value: name === '{store}:generation' ? /^[A-Za-z0-9_-]{16}$/.test(value!) : value,
+            ttl: Math.round((await admin.pttl(key)) / 10_000),
+          }
+        }),
       )
     }
     const fromNode = await dump(p1)
-    expect(fromNode.length).toBe(6)
+    expect(fromNode.length).toBe(7)
+    expect(fromNode.map((k) => k.key)).toContain('{store}:generation')
     expect(await dump(p2)).toEqual(fromNode)
   })
 
@@ -360,6 +378,35 @@ describe('an ioredis app and an HTTP (edge) app share one Redis', () => {
     expect(await stateOf(node, e.cookie)).toBe('active')
     await node.sessions.revokeAll()
     expect(await stateOf(edge, e.cookie)).toBe('revoked/epoch-revoked')
+  })
+
+  test('both read one generation, whichever creates it; a store that lost its data is seen by both as store-reset', async () => {
+    const prefix = freshPrefix()
+    const node = app(nodeDenylist(prefix))
+    const edge = app(httpDenylist({ prefix }))
+    // The edge's login creates the generation (EVAL of the SET NX script); Node reads the same one.
+    const a = await login(edge, 'alice')
+    expect(await stateOf(node, a.cookie)).toBe('active')
+    const created = await admin.get(`${prefix}{store}:generation`)
+    expect(created).toMatch(/^[A-Za-z0-9_-]{16}$/)
+    // Node's login does not replace it; the edge accepts Node's session.
+    const b = await login(node, 'bob')
+    expect(await admin.get(`${prefix}{store}:generation`)).toBe(created)
+    expect(await stateOf(edge, b.cookie)).toBe('active')
+    // The store loses its data (as after a restart without persistence), then counters come back
+    // to the values the sessions carry: both refuse the old sessions.
+    const lost = await admin.keys(`${prefix}*`)
+    await admin.del(...lost)
+    expect(await stateOf(edge, a.cookie)).toBe('revoked/store-reset')
+    expect(await stateOf(node, b.cookie)).toBe('revoked/store-reset')
+    // A new login over HTTP creates a new generation, which Node honours; the old ones stay out.
+    const c = await login(edge, 'carol')
+    const renewed = await admin.get(`${prefix}{store}:generation`)
+    expect(renewed).toMatch(/^[A-Za-z0-9_-]{16}$/)
+    expect(renewed).not.toBe(created)
+    expect(await stateOf(node, c.cookie)).toBe('active')
+    expect(await stateOf(node, a.cookie)).toBe('revoked/store-reset')
+    expect(await stateOf(edge, b.cookie)).toBe('revoked/store-reset')
   })
 
   test("an edge revocation clears a Node instance's pub/sub cache at once", async () => {

@@ -52,6 +52,7 @@ describe('Redis denylist, single server', () => {
     await d.revokeSession('sid2', 1.5)
     await d.revokeUser('alice', { exceptSessionId: 'sid3', ttlSeconds: 600 })
     await d.revokeAll()
+    await d.current(undefined)
     const sid1 = await admin.pttl(`${prefix}{s:sid1}`)
     expect(sid1).toBeGreaterThan(3_590_000)
     expect(sid1).toBeLessThanOrEqual(3_600_000)
@@ -63,7 +64,8 @@ describe('Redis denylist, single server', () => {
     expect(keep).toBeLessThanOrEqual(600_000)
     expect(await admin.get(`${prefix}{u:alice}:k:sid3`)).toBe('1')
     expect(await admin.pttl(`${prefix}{u:alice}:v`)).toBe(-1)
-    expect(await admin.pttl(`${prefix}epoch`)).toBe(-1)
+    expect(await admin.pttl(`${prefix}{store}:epoch`)).toBe(-1)
+    expect(await admin.pttl(`${prefix}{store}:generation`)).toBe(-1)
   })
 
   test('session.destroy() stores the id for the remaining absolute lifetime plus clock skew', async () => {
@@ -92,8 +94,10 @@ describe('Redis denylist, single server', () => {
       await d.revokeSession(id, 60)
       await d.revokeUser(id, { exceptSessionId: id })
     }
+    await d.revokeAll()
+    await d.current(undefined)
     const keys = await admin.keys(`${prefix}*`)
-    expect(keys.length).toBe(HOSTILE_IDS.length * 3 + 0)
+    expect(keys.length).toBe(HOSTILE_IDS.length * 3 + 2) // + the epoch and the generation
     for (const key of keys) {
       expect(key.startsWith(prefix)).toBe(true)
       // At most '{u:' + 64 + '}:k:' + 64: a plain id is at most 64 characters, a hashed one 44.
@@ -117,6 +121,14 @@ describe('Redis denylist, single server', () => {
       d.check({ sessionId: 's', userVersion: 0, epoch: 0 }),
     )
     expect(withoutUser).toEqual({ mget: 1 })
+    // The first current() on an empty store also creates the generation (a script: SET NX) and
+    // tells other instances; every later one is one MGET.
+    expect(await commandsOf([admin], () => d.current('alice'))).toEqual({
+      mget: 1,
+      eval: 1,
+      set: 1,
+      publish: 1,
+    })
     expect(await commandsOf([admin], () => d.current('alice'))).toEqual({ mget: 1 })
     // A revocation is one write plus the PUBLISH that clears other instances' caches.
     expect(await commandsOf([admin], () => d.revokeSession('s', 60))).toEqual({
@@ -145,17 +157,20 @@ describe('Redis denylist, single server', () => {
   })
 
   test('garbage in Redis fails closed: reads and current() reject, sessions read as unavailable', async () => {
-    const garbage = ['abc', '-1', '1.5', ' 1', '01', '1e3', '99999999999999999999', '']
+    const garbage = ['abc', '-1', '1.5', ' 1', '01', '1e3', '99999999999999999999', '', 'a b', 'é']
     for (const value of garbage) {
-      for (const where of ['version', 'epoch', 'keep'] as const) {
+      for (const where of ['version', 'epoch', 'keep', 'generation'] as const) {
+        // Any short token is a valid generation (another writer's): only the others are garbage.
+        if (where === 'generation' && /^[A-Za-z0-9_-]{1,64}$/.test(value)) continue
         const prefix = freshPrefix()
         const d = redisDenylist(client, { prefix })
         const app = instance(d)
         const { cookie, id } = await login(app, 'alice')
         const key = {
           version: `${prefix}{u:alice}:v`,
-          epoch: `${prefix}epoch`,
+          epoch: `${prefix}{store}:epoch`,
           keep: `${prefix}{u:alice}:k:${id}`,
+          generation: `${prefix}{store}:generation`,
         }[where]
         await admin.set(key, value)
         await rejectsWith(
@@ -238,8 +253,11 @@ describe('Redis denylist, single server', () => {
     await a.revokeSession('s', 60)
     await a.revokeUser('alice')
     await a.revokeAll()
-    expect(await b.check({ sessionId: 's', userId: 'alice', userVersion: 0, epoch: 0 })).toBe('ok')
-    expect(await b.current('alice')).toEqual({ userVersion: 0, epoch: 0 })
+    const { generation, ...counters } = await b.current('alice')
+    expect(counters).toEqual({ userVersion: 0, epoch: 0 })
+    expect(generation).not.toBe((await a.current(undefined)).generation)
+    const claims = { sessionId: 's', userId: 'alice', userVersion: 0, epoch: 0, generation }
+    expect(await b.check(claims)).toBe('ok')
   })
 
   test('validates its options eagerly with ERR_DENYLIST_OPTIONS', () => {
@@ -288,7 +306,7 @@ describe('Redis denylist, single server', () => {
     const lazy = redisClient(server.port, { lazyConnect: true })
     expect(lazy.status).toBe('wait')
     const d = redisDenylist(lazy, { prefix: freshPrefix() })
-    expect(await d.current('alice')).toEqual({ userVersion: 0, epoch: 0 })
+    expect(await d.current('alice')).toMatchObject({ userVersion: 0, epoch: 0 })
   })
 
   test('fails at once on a client that was closed, and after close()', async () => {

@@ -427,6 +427,34 @@ async function demoExplainsItself(app: App): Promise<void> {
   }
 }
 
+/**
+ * Sign-out while Redis is stopped (SIGSTOP): the revocation cannot be stored, so the buttons tell
+ * the user it did not reach the server (the cookie is cleared in this browser either way).
+ */
+async function signOutDuringOutage(app: App, redis: RedisServer, user: string): Promise<void> {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  for (const [button, landing] of [
+    ['Sign out', '/'],
+    ['Sign out everywhere', '/signin'],
+  ] as const) {
+    await signIn(page, app, user)
+    expect(await page.textContent('[data-testid=state]')).toBe('active')
+    redis.pause()
+    try {
+      await page.click(`button:text-is("${button}")`)
+      await page.waitForURL(`${app.url}${landing}?signout=unconfirmed`)
+      expect(await page.textContent('[data-testid=signout-unconfirmed]')).toMatch(
+        /could not confirm/,
+      )
+      expect(await sessionCookie(context)).toBeUndefined()
+    } finally {
+      redis.resume()
+    }
+  }
+  await context.close()
+}
+
 /** Tampered, truncated and foreign cookies: an anonymous page, never an error page. */
 async function hostileCookies(app: App, user: string): Promise<void> {
   const context = await browser.newContext()
@@ -477,7 +505,11 @@ describe('examples/next-app in Chromium', () => {
     const page = await context.newPage()
     const leaving = await browser.newContext()
     const leavingPage = await leaving.newPage()
-    const before = await startApp(KEYS_V1)
+    // The revocation store must outlive the app's restart: a memory denylist is a new store after
+    // it, which refuses every earlier session (store-reset, issue 9.2). Redis keeps its generation.
+    const redis = await startRedis()
+    const REDIS_URL = `redis://127.0.0.1:${redis.port}`
+    const before = await startApp({ ...KEYS_V1, REDIS_URL })
     try {
       await signIn(page, before, 'linus')
       expect(kidOf(await sessionCookie(context))).toBe('k1')
@@ -485,7 +517,7 @@ describe('examples/next-app in Chromium', () => {
     } finally {
       await before.stop()
     }
-    const after = await startApp(KEYS_V2)
+    const after = await startApp({ ...KEYS_V2, REDIS_URL })
     try {
       await page.goto(`${after.url}/dashboard`)
       expect(await page.textContent('[data-testid=user]')).toBe('linus')
@@ -518,6 +550,7 @@ describe('examples/next-app in Chromium', () => {
       expect(after.log()).not.toMatch(/⨯|Error:/)
     } finally {
       await after.stop()
+      await redis.stop()
       await context.close()
       await leaving.close()
     }
@@ -603,6 +636,7 @@ describe('examples/next-app in Chromium', () => {
       try {
         await journey(app, 'barbara', 'k2')
         await devicesJourney(app, 'margaret')
+        await signOutDuringOutage(app, redis, 'barbara')
         // The revocations went to Redis, not to a memory denylist.
         expect(await rawCommand(redis.port, 'DBSIZE')).toMatch(/^:[1-9]\d*\r\n$/)
         expect(app.log()).not.toMatch(/⨯|Error:/)

@@ -8,6 +8,7 @@ import type {
   DeviceRecord,
   RecordSessionOptions,
   RevocationClaims,
+  RevocationVersions,
 } from '../../src/denylist/index.js'
 import { isSessionError, type SessionErrorCode } from '../../src/errors.js'
 import { eventually } from './redis-server.mjs'
@@ -24,15 +25,19 @@ export async function rejectsWith(
 }
 
 const sid = (n: number) => `session-${String(n).padStart(14, '0')}`
-const claims = (
+const claimsOf = (
+  generation: string | undefined,
   sessionId: string,
   userId: string | undefined,
   userVersion = 0,
   epoch = 0,
 ): RevocationClaims =>
   userId === undefined
-    ? { sessionId, userVersion, epoch }
-    : { sessionId, userId, userVersion, epoch }
+    ? { sessionId, userVersion, epoch, generation }
+    : { sessionId, userId, userVersion, epoch, generation }
+
+/** The counters of `current()`, without the generation (random). */
+const counters = ({ userVersion, epoch }: RevocationVersions) => ({ userVersion, epoch })
 
 /** Ids that break naive key schemes: separators, glob and hash-tag characters, lone surrogates. */
 export const HOSTILE_IDS: readonly string[] = [
@@ -67,29 +72,57 @@ export const HOSTILE_IDS: readonly string[] = [
 ]
 
 export function denylistContract(name: string, make: () => Denylist | Promise<Denylist>): void {
+  /** A fresh store, and claims stamped with its generation as a session would be. */
+  async function fresh() {
+    const d = await make()
+    const { generation } = await d.current(undefined)
+    const claims = (sessionId: string, userId: string | undefined, userVersion = 0, epoch = 0) =>
+      claimsOf(generation, sessionId, userId, userVersion, epoch)
+    return { d, claims, generation }
+  }
+
   describe(`Denylist contract: ${name}`, () => {
+    test('stamps one generation: a short token, unchanged by revocations; no or another one is store-reset', async () => {
+      const { d, claims, generation } = await fresh()
+      expect(generation).toMatch(/^[A-Za-z0-9_-]{1,64}$/)
+      await d.revokeUser('alice')
+      await d.revokeAll()
+      await d.revokeSession(sid(1), 60)
+      expect((await d.current('alice')).generation).toBe(generation)
+      expect((await d.current(undefined)).generation).toBe(generation)
+      const now = await d.current('alice')
+      expect(await d.check(claims(sid(2), 'alice', now.userVersion, now.epoch))).toBe('ok')
+      for (const other of [undefined, 'x', generation + 'x']) {
+        const stamped = claimsOf(other, sid(2), 'alice', now.userVersion, now.epoch)
+        expect(await d.check(stamped)).toBe('store-reset')
+      }
+      // Another store (another generation) never accepts this one's sessions.
+      const { d: elsewhere } = await fresh()
+      expect(await elsewhere.check(claims(sid(3), undefined, 0, 0))).toBe('store-reset')
+    })
+
     test('a fresh store revokes nothing and reports version 0 and epoch 0', async () => {
-      const d = await make()
-      expect(await d.current(undefined)).toEqual({ userVersion: 0, epoch: 0 })
-      expect(await d.current('alice')).toEqual({ userVersion: 0, epoch: 0 })
+      const { d, claims } = await fresh()
+      expect(counters(await d.current(undefined))).toEqual({ userVersion: 0, epoch: 0 })
+      expect(counters(await d.current('alice'))).toEqual({ userVersion: 0, epoch: 0 })
       expect(await d.check(claims(sid(1), undefined))).toBe('ok')
       expect(await d.check(claims(sid(1), 'alice'))).toBe('ok')
     })
 
     test('revokeSession revokes that id, with or without a user, and nothing else', async () => {
-      const d = await make()
+      const { d, claims } = await fresh()
       await d.revokeSession(sid(1), 3600)
       expect(await d.check(claims(sid(1), undefined))).toBe('session-revoked')
       expect(await d.check(claims(sid(1), 'alice'))).toBe('session-revoked')
       expect(await d.check(claims(sid(2), 'alice'))).toBe('ok')
-      expect(await d.current('alice')).toEqual({ userVersion: 0, epoch: 0 })
+      expect(counters(await d.current('alice'))).toEqual({ userVersion: 0, epoch: 0 })
       // Idempotent.
       await d.revokeSession(sid(1), 3600)
       expect(await d.check(claims(sid(1), 'alice'))).toBe('session-revoked')
     })
 
     test('a session revocation ends after its TTL (the store cleans itself)', async () => {
-      const d = await make()
+      const { d, claims } = await fresh()
       await d.revokeSession(sid(1), 0.05)
       await d.revokeSession(sid(2), 3600)
       await eventually(async () => (await d.check(claims(sid(1), 'alice'))) === 'ok')
@@ -97,25 +130,25 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
     })
 
     test('revokeUser revokes the sessions created before it; sessions created after are valid', async () => {
-      const d = await make()
+      const { d, claims } = await fresh()
       const before = await d.current('alice')
       await d.revokeUser('alice')
       expect(await d.check(claims(sid(1), 'alice', before.userVersion, before.epoch))).toBe(
         'user-revoked',
       )
       const after = await d.current('alice')
-      expect(after).toEqual({ userVersion: 1, epoch: 0 })
+      expect(counters(after)).toEqual({ userVersion: 1, epoch: 0 })
       expect(await d.check(claims(sid(2), 'alice', after.userVersion))).toBe('ok')
       // Other users and user-less sessions are untouched.
       expect(await d.check(claims(sid(3), 'bob'))).toBe('ok')
       expect(await d.check(claims(sid(4), undefined))).toBe('ok')
       await d.revokeUser('alice')
       expect(await d.check(claims(sid(2), 'alice', 1))).toBe('user-revoked')
-      expect(await d.current('alice')).toEqual({ userVersion: 2, epoch: 0 })
+      expect(counters(await d.current('alice'))).toEqual({ userVersion: 2, epoch: 0 })
     })
 
     test('revokeUser with exceptSessionId keeps that one session until the next revokeUser', async () => {
-      const d = await make()
+      const { d, claims } = await fresh()
       await d.revokeUser('alice', { exceptSessionId: sid(1), ttlSeconds: 3600 })
       expect(await d.check(claims(sid(1), 'alice', 0))).toBe('ok')
       expect(await d.check(claims(sid(2), 'alice', 0))).toBe('user-revoked')
@@ -130,7 +163,7 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
     })
 
     test('a kept session can still be revoked by id', async () => {
-      const d = await make()
+      const { d, claims } = await fresh()
       await d.revokeUser('alice', { exceptSessionId: sid(1) })
       expect(await d.check(claims(sid(1), 'alice', 0))).toBe('ok')
       await d.revokeSession(sid(1), 3600)
@@ -138,30 +171,30 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
     })
 
     test('revokeAll revokes every earlier session; later ones are valid', async () => {
-      const d = await make()
+      const { d, claims } = await fresh()
       await d.revokeUser('alice')
       await d.revokeAll()
       expect(await d.check(claims(sid(1), undefined, 0, 0))).toBe('epoch-revoked')
       expect(await d.check(claims(sid(2), 'alice', 1, 0))).toBe('epoch-revoked')
-      expect(await d.current(undefined)).toEqual({ userVersion: 0, epoch: 1 })
+      expect(counters(await d.current(undefined))).toEqual({ userVersion: 0, epoch: 1 })
       const now = await d.current('alice')
-      expect(now).toEqual({ userVersion: 1, epoch: 1 })
+      expect(counters(now)).toEqual({ userVersion: 1, epoch: 1 })
       expect(await d.check(claims(sid(3), 'alice', now.userVersion, now.epoch))).toBe('ok')
       expect(await d.check(claims(sid(4), undefined, 0, 1))).toBe('ok')
     })
 
     test('concurrent revocations are counted exactly (counters, not timestamps)', async () => {
-      const d = await make()
+      const { d } = await fresh()
       await Promise.all([
         ...Array.from({ length: 20 }, () => d.revokeUser('alice')),
         ...Array.from({ length: 20 }, (_, i) => d.revokeUser('alice', { exceptSessionId: sid(i) })),
         ...Array.from({ length: 10 }, () => d.revokeAll()),
       ])
-      expect(await d.current('alice')).toEqual({ userVersion: 40, epoch: 10 })
+      expect(counters(await d.current('alice'))).toEqual({ userVersion: 40, epoch: 10 })
     })
 
     test('refuses a session stamped with counters the store does not have (lost data)', async () => {
-      const d = await make()
+      const { d, claims } = await fresh()
       expect(await d.check(claims(sid(1), 'alice', 3, 0))).toBe('user-revoked')
       expect(await d.check(claims(sid(1), undefined, 0, 2))).toBe('epoch-revoked')
       // Without a user the user version is not consulted.
@@ -169,7 +202,7 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
     })
 
     test('hostile ids never reach one another', async () => {
-      const d = await make()
+      const { d, claims } = await fresh()
       // Revoke every other id; the rest must stay untouched.
       const revoked = HOSTILE_IDS.filter((_, i) => i % 2 === 0)
       for (const id of revoked) {
@@ -185,7 +218,7 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
     })
 
     test('property: revoking one arbitrary id never revokes another', async () => {
-      const d = await make()
+      const { d, claims } = await fresh()
       const unit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c))
       const id = fc.oneof(
         fc.string({ unit, minLength: 1, maxLength: 80 }),
@@ -209,7 +242,7 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
     })
 
     test('refuses invalid arguments with ERR_DENYLIST_OPTIONS', async () => {
-      const d = await make()
+      const { d, claims } = await fresh()
       for (const ttl of [
         0,
         -1,
@@ -229,8 +262,12 @@ export function denylistContract(name: string, make: () => Denylist | Promise<De
       await rejectsWith(d.check(claims(sid(1), 'alice', -1)), 'ERR_DENYLIST_OPTIONS')
       await rejectsWith(d.check(claims(sid(1), 'alice', 0, 1.5)), 'ERR_DENYLIST_OPTIONS')
       await rejectsWith(d.current(7 as unknown as string), 'ERR_DENYLIST_OPTIONS')
+      await rejectsWith(
+        d.check({ ...claims(sid(1), 'alice'), generation: 7 as unknown as string }),
+        'ERR_DENYLIST_OPTIONS',
+      )
       // Nothing was written by the refused calls.
-      expect(await d.current('alice')).toEqual({ userVersion: 0, epoch: 0 })
+      expect(counters(await d.current('alice'))).toEqual({ userVersion: 0, epoch: 0 })
       expect(await d.check(claims(sid(1), 'alice'))).toBe('ok')
     })
   })
@@ -303,6 +340,9 @@ export function deviceIndexContract(
 
     test("'refuse-new' at the cap records nothing; a listed session still refreshes", async () => {
       const d = await make()
+      const { generation } = await d.current(undefined)
+      const claims = (sessionId: string, userId: string | undefined, userVersion = 0, epoch = 0) =>
+        claimsOf(generation, sessionId, userId, userVersion, epoch)
       const cap = { maxSessions: 2, policy: 'refuse-new' } as const
       await d.recordSession('alice', device(sid(1), T0), { nowMs: T0, ...cap })
       await d.recordSession('alice', device(sid(2), T0 + 1), { nowMs: T0 + 1, ...cap })
@@ -327,6 +367,9 @@ export function deviceIndexContract(
 
     test("'revoke-oldest' at the cap revokes the session that expires first, in the same step", async () => {
       const d = await make()
+      const { generation } = await d.current(undefined)
+      const claims = (sessionId: string, userId: string | undefined, userVersion = 0, epoch = 0) =>
+        claimsOf(generation, sessionId, userId, userVersion, epoch)
       const cap = { maxSessions: 2, policy: 'revoke-oldest' } as const
       await d.recordSession('alice', device(sid(1), T0), { nowMs: T0, ...cap })
       await d.recordSession('alice', device(sid(2), T0 + 1), { nowMs: T0 + 1, ...cap })
@@ -350,6 +393,9 @@ export function deviceIndexContract(
 
     test('two concurrent logins at the cap: exactly the places left are taken (refuse-new), never more than the cap (revoke-oldest)', async () => {
       const d = await make()
+      const { generation } = await d.current(undefined)
+      const claims = (sessionId: string, userId: string | undefined, userVersion = 0, epoch = 0) =>
+        claimsOf(generation, sessionId, userId, userVersion, epoch)
       const refuse = { maxSessions: 3, policy: 'refuse-new' } as const
       await d.recordSession('alice', device(sid(1), T0), { nowMs: T0, ...refuse })
       await d.recordSession('alice', device(sid(2), T0), { nowMs: T0, ...refuse })
@@ -385,6 +431,9 @@ export function deviceIndexContract(
 
     test('forgetSession removes and revokes a listed session for its user only; never listed again', async () => {
       const d = await make()
+      const { generation } = await d.current(undefined)
+      const claims = (sessionId: string, userId: string | undefined, userVersion = 0, epoch = 0) =>
+        claimsOf(generation, sessionId, userId, userVersion, epoch)
       await d.recordSession('alice', device(sid(1), T0), { nowMs: T0 })
       await d.recordSession('alice', device(sid(2), T0), { nowMs: T0 })
       await d.recordSession('bob', device(sid(3), T0), { nowMs: T0 })
@@ -412,6 +461,9 @@ export function deviceIndexContract(
 
     test('the revocation of a forgotten session ends after its TTL', async () => {
       const d = await make()
+      const { generation } = await d.current(undefined)
+      const claims = (sessionId: string, userId: string | undefined, userVersion = 0, epoch = 0) =>
+        claimsOf(generation, sessionId, userId, userVersion, epoch)
       await d.forgetSession('alice', sid(1), { nowMs: T0, ttlSeconds: 0.05 })
       await d.forgetSession('alice', sid(2), { nowMs: T0, ttlSeconds: 3600 })
       await eventually(async () => (await d.check(claims(sid(1), 'alice'))) === 'ok')
@@ -420,6 +472,9 @@ export function deviceIndexContract(
 
     test('hostile user and session ids keep separate lists', async () => {
       const d = await make()
+      const { generation } = await d.current(undefined)
+      const claims = (sessionId: string, userId: string | undefined, userVersion = 0, epoch = 0) =>
+        claimsOf(generation, sessionId, userId, userVersion, epoch)
       const ids = HOSTILE_IDS.slice(0, 20)
       for (const [i, id] of ids.entries())
         await d.recordSession(id, device(id, T0 + i), { nowMs: T0, maxSessions: 1 })
@@ -434,6 +489,9 @@ export function deviceIndexContract(
 
     test('refuses invalid arguments with ERR_DENYLIST_OPTIONS and writes nothing', async () => {
       const d = await make()
+      const { generation } = await d.current(undefined)
+      const claims = (sessionId: string, userId: string | undefined, userVersion = 0, epoch = 0) =>
+        claimsOf(generation, sessionId, userId, userVersion, epoch)
       const ok = device(sid(1), T0)
       const bad: [string, DeviceRecord, Record<string, unknown>][] = [
         ['', ok, { nowMs: T0 }],

@@ -243,17 +243,22 @@ describe('hostile tokens: an anonymous session with a reason, never an exception
     const clock = { t: T0 }
     const denylist = createMemoryDenylist({ now: () => clock.t })
     const { sessions } = setup({}, { maxAgeSeconds: 3600, denylist, now: () => clock.t })
+    // Stamped with the store's generation, as a token this app minted would be.
+    const { generation: gen } = await denylist.current(undefined)
+    const stamped = (over: Record<string, unknown> = {}) => claims({ gen, ...over })
     // At the policy's bound (exp - auth_time = maxAge): active.
-    expect((await sessions.read(cookieOf(await forge(HEADER, claims(), ED1)))).state).toBe('active')
+    expect((await sessions.read(cookieOf(await forge(HEADER, stamped(), ED1)))).state).toBe(
+      'active',
+    )
     // Signed with the real key, but for 400 days: refused, or revoke() (TTL maxAge + skew) would
     // forget the revocation while the token still verifies.
-    const long = await forge(HEADER, claims({ exp: S0 + 400 * 24 * 3600 }), ED1)
+    const long = await forge(HEADER, stamped({ exp: S0 + 400 * 24 * 3600 }), ED1)
     await expectRejected(sessions, long, 'invalid')
-    await expectRejected(sessions, await forge(HEADER, claims({ exp: S0 + 3601 }), ED1), 'invalid')
+    await expectRejected(sessions, await forge(HEADER, stamped({ exp: S0 + 3601 }), ED1), 'invalid')
     // The revocation outlives every token the policy accepts.
     await sessions.revoke(SID)
     clock.t = T0 + 3599_000
-    await expectRejected(sessions, await forge(HEADER, claims(), ED1), 'session-revoked')
+    await expectRejected(sessions, await forge(HEADER, stamped(), ED1), 'session-revoked')
   })
 
   // A fractional maxAge is refused at construction (issue 9.6, test/session.test.ts).

@@ -161,7 +161,9 @@ describe('recheckSeconds', () => {
     const s = await sessions.read(first.cookie)
     await s.destroy()
     expect(s.writes.every((w) => w.value === '')).toBe(true)
-    const claims = { sessionId: first.id, userId: 'alice', userVersion: 0, epoch: 0 }
+    // The session carries the store's generation (issue 9): the check states it too.
+    const { generation } = await store.denylist.current('alice')
+    const claims = { sessionId: first.id, userId: 'alice', userVersion: 0, epoch: 0, generation }
     expect(await store.denylist.check(claims)).toBe('session-revoked')
     // An instance that checks every read refuses the copy at once.
     const strict = createSessions<User>({ keys: SECRET, denylist: store.denylist, now: c.now })

@@ -1,6 +1,7 @@
 'use server'
 // Server actions: each reads and verifies the cookie itself (never trusting the proxy), and writes
 // through cookies().set, which Next allows here.
+import { isSessionError } from 'cachet'
 import { getSession } from 'cachet/next'
 import { cookies, headers } from 'next/headers'
 import { redirect } from 'next/navigation'
@@ -47,17 +48,30 @@ export async function updateProfile(formData: FormData): Promise<void> {
   redirect('/dashboard?saved=1')
 }
 
-export async function signOut(): Promise<void> {
+/**
+ * Ends the session (and, with `everywhere`, every session of its user). The cookie is cleared
+ * either way; when the revocation did not reach the server (the denylist is down), a copy of the
+ * cookie would still work, so the user is told instead of being shown a plain sign-out.
+ */
+async function endSession(everywhere: boolean): Promise<boolean> {
   const session = await getSession(await cookies(), sessions)
-  await session.destroy() // clears the cookie and revokes this session id
-  redirect('/?signout=done')
+  try {
+    await session.destroy({ everywhere })
+    return true
+  } catch (error) {
+    if (isSessionError(error, 'ERR_DENYLIST_UNAVAILABLE')) return false
+    throw error
+  }
+}
+
+export async function signOut(): Promise<void> {
+  const confirmed = await endSession(false)
+  redirect(confirmed ? '/?signout=done' : '/?signout=unconfirmed')
 }
 
 export async function signOutEverywhere(): Promise<void> {
-  const session = await getSession(await cookies(), sessions)
-  if (session.state === 'active') await sessions.revokeUser(session.data.userId)
-  await session.destroy()
-  redirect('/signin?signout=everywhere')
+  const confirmed = await endSession(true)
+  redirect(confirmed ? '/signin?signout=everywhere' : '/signin?signout=unconfirmed')
 }
 
 /** "Sign out this device" on the Devices page: only one of the signed-in user's own sessions. */

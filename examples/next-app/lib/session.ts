@@ -1,6 +1,7 @@
 // The Node-runtime session manager, with revocation: a Redis denylist over TCP when REDIS_URL is
 // set, else over HTTP when UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN are set, else an
-// in-memory one (one process only: fine for the demo, not for several instances).
+// in-memory one (one process only: fine for the demo, not for several instances; a restart of
+// the process signs every user out, since its revocations are gone).
 import { Redis as HttpRedis } from '@upstash/redis'
 import { createSessions } from 'cachet'
 import {

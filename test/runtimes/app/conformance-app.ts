@@ -44,6 +44,26 @@ function runtime(): string {
   return 'unknown'
 }
 
+/**
+ * Each runtime process has its own memory denylist, and the cross-runtime tests move cookies
+ * between processes. A store's generation refuses sessions another store stamped (`store-reset`,
+ * issue 9.2), so this test app leaves it out of the sessions and checks with its own: revocations
+ * stay per process, as before.
+ */
+function sharedGenerationDenylist(memory: Denylist): Denylist {
+  return {
+    ...memory,
+    async current(userId) {
+      const { userVersion, epoch } = await memory.current(userId)
+      return { userVersion, epoch }
+    },
+    async check(claims) {
+      const { generation } = await memory.current(undefined)
+      return memory.check({ ...claims, generation })
+    },
+  }
+}
+
 function manager(headers: Headers): { sessions: Sessions<Data>; csrf: Csrf } {
   const backend = (headers.get('x-backend') ?? 'auto') as 'auto' | 'native' | 'portable'
   const ring = headers.get('x-ring') ?? 'k1'
@@ -51,7 +71,7 @@ function manager(headers: Headers): { sessions: Sessions<Data>; csrf: Csrf } {
   const id = `${strategyName}|${backend}|${ring}`
   let made = managers.get(id)
   if (made) return made
-  denylist ??= createMemoryDenylist({ now })
+  denylist ??= sharedGenerationDenylist(createMemoryDenylist({ now }))
   jwt ??= jwtStrategy({
     algorithm: 'HS256',
     keys: { current: 'j1', keys: { j1: JWT_SECRET } },
