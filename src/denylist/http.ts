@@ -198,7 +198,14 @@ function createHttpStore(
     },
     async readSnapshot(sidPart, userPart) {
       const list = [keys.session(sidPart), keys.epoch, keys.generation]
-      if (userPart !== undefined) list.push(keys.version(userPart), keys.keep(userPart, sidPart))
+      // The device index's revocation marker (written by the ioredis store's session cap) rides in
+      // the same MGET, as in the ioredis store: a session evicted on Node is refused here too.
+      if (userPart !== undefined)
+        list.push(
+          keys.version(userPart),
+          keys.keep(userPart, sidPart),
+          keys.deviceRevoked(userPart, sidPart),
+        )
       const values = await readKeys(list)
       try {
         const epoch = decodedCounter(values[1])
@@ -207,7 +214,7 @@ function createHttpStore(
         if (userPart === undefined)
           return { revoked, userVersion: 0, keptUntil: undefined, epoch, generation }
         return {
-          revoked,
+          revoked: revoked || (values[5] ?? null) !== null,
           epoch,
           generation,
           userVersion: decodedCounter(values[3]),

@@ -380,6 +380,20 @@ describe('an ioredis app and an HTTP (edge) app share one Redis', () => {
     expect(await stateOf(edge, e.cookie)).toBe('revoked/epoch-revoked')
   })
 
+  test('a session the device cap evicted on Node (revoke-oldest) is refused at the edge too', async () => {
+    const prefix = freshPrefix()
+    const devices = { maxSessionsPerUser: 1, onLimit: 'revoke-oldest' as const }
+    const node = app(nodeDenylist(prefix), { devices })
+    const edge = app(httpDenylist({ prefix }))
+    const first = await login(node, 'frank')
+    expect(await stateOf(edge, first.cookie)).toBe('active')
+    // A second login at the cap evicts the first through the device index's revocation marker.
+    const second = await login(node, 'frank')
+    expect(await stateOf(node, first.cookie)).toBe('revoked/session-revoked')
+    expect(await stateOf(edge, first.cookie)).toBe('revoked/session-revoked')
+    expect(await stateOf(edge, second.cookie)).toBe('active')
+  })
+
   test('both read one generation, whichever creates it; a store that lost its data is seen by both as store-reset', async () => {
     const prefix = freshPrefix()
     const node = app(nodeDenylist(prefix))
