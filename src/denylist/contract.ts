@@ -103,6 +103,18 @@ export function requireId(name: string, value: unknown): string {
   return value
 }
 
+/** revokeUser's arguments checked once for both Redis stores: the user, the TTL in ms, the kept id. */
+export function revokeUserArgs(
+  userId: string,
+  options: RevokeUserOptions,
+): { readonly ms: number; readonly except: string | undefined } {
+  requireId('userId', userId)
+  if (typeof options !== 'object' || options === null) optionError('options must be an object')
+  const except = options.exceptSessionId
+  if (except !== undefined) requireId('exceptSessionId', except)
+  return { ms: ttlMs(options.ttlSeconds ?? MAX_REVOCATION_TTL_SECONDS), except }
+}
+
 export function ttlMs(value: unknown): number {
   if (
     typeof value !== 'number' ||

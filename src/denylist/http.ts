@@ -9,10 +9,10 @@
 import {
   boundedInteger,
   evaluate,
-  MAX_REVOCATION_TTL_SECONDS,
   newGeneration,
   optionError,
   requireId,
+  revokeUserArgs,
   ttlMs,
   unavailable,
   validateClaims,
@@ -27,7 +27,7 @@ import {
   PREFIX,
   type KeyLayout,
 } from './keys.js'
-import { decodedCounter, incremented, storedGeneration } from './replies.js'
+import { decodedCounter, expectOk, incremented, storedGeneration } from './replies.js'
 
 /**
  * The members of an `@upstash/redis` `Redis` client (v1) that the HTTP denylist uses. Declared
@@ -244,10 +244,6 @@ function createHttpStore(
   }
 }
 
-const expectOk = (reply: unknown) => {
-  if (reply !== 'OK') throw new TypeError('SET did not answer OK')
-}
-
 // --- The store ---
 
 /**
@@ -318,12 +314,7 @@ export function createHttpRedisDenylist(
       )
     },
     async revokeUser(userId, revokeOptions = {}) {
-      requireId('userId', userId)
-      if (typeof revokeOptions !== 'object' || revokeOptions === null)
-        optionError('options must be an object')
-      const except = revokeOptions.exceptSessionId
-      if (except !== undefined) requireId('exceptSessionId', except)
-      const ms = ttlMs(revokeOptions.ttlSeconds ?? MAX_REVOCATION_TTL_SECONDS)
+      const { ms, except } = revokeUserArgs(userId, revokeOptions)
       const userPart = keyPart(userId)
       const version = keys.version(userPart)
       await store.write(

@@ -11,10 +11,10 @@ import { isClient, type RedisDenylistClient } from './client.js'
 import {
   boundedInteger,
   evaluate,
-  MAX_REVOCATION_TTL_SECONDS,
   newGeneration,
   optionError,
   requireId,
+  revokeUserArgs,
   ttlMs,
   unavailable,
   validateClaims,
@@ -32,6 +32,7 @@ import {
 } from './keys.js'
 import { createRedisDevices } from './redis-devices.js'
 import {
+  expectOk,
   incremented,
   mgetReply,
   parseCounter,
@@ -287,10 +288,6 @@ async function readThroughCache(
 
 // --- Redis store ---
 
-const expectOk = (reply: unknown) => {
-  if (reply !== 'OK') throw new TypeError('SET did not answer OK')
-}
-
 /**
  * A denylist in Redis, shared by every instance of the app. Takes an ioredis `Redis` or `Cluster`
  * (cachet imports no Redis package: install `ioredis` yourself).
@@ -378,12 +375,7 @@ export function createRedisDenylist(
       )
     },
     async revokeUser(userId, revokeOptions = {}) {
-      requireId('userId', userId)
-      if (typeof revokeOptions !== 'object' || revokeOptions === null)
-        optionError('options must be an object')
-      const except = revokeOptions.exceptSessionId
-      if (except !== undefined) requireId('exceptSessionId', except)
-      const ms = ttlMs(revokeOptions.ttlSeconds ?? MAX_REVOCATION_TTL_SECONDS)
+      const { ms, except } = revokeUserArgs(userId, revokeOptions)
       const userPart = keyPart(userId)
       const version = keys.version(userPart)
       await store.write(

@@ -71,3 +71,8 @@ function parsed<R>(read: () => R): R {
     throw unavailable('Redis holds a malformed revocation counter or generation', cause)
   }
 }
+
+/** A `SET` that did not answer `OK` was not stored. */
+export function expectOk(reply: unknown): void {
+  if (reply !== 'OK') throw new TypeError('SET did not answer OK')
+}
