@@ -16,7 +16,8 @@ import {
 import { report } from './reasons.js'
 import { readSession } from './read.js'
 import { liveEntries, type DeviceSettings } from './devices.js'
-import { denylistCall, SessionImpl } from './session.js'
+import { denylistCall } from './calls.js'
+import { SessionImpl } from './session.js'
 import type {
   DeviceSession,
   ReadOptions,
